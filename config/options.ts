@@ -1,0 +1,53 @@
+// Every environment option in one place: its variable, default and parser.
+// Parsers return the value or throw an OptionError with a message that never
+// echoes the raw value of a secret.
+
+export class OptionError extends Error {}
+
+export type Parser<T> = (raw: string) => T;
+
+export const text: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new OptionError('must not be empty');
+  return raw;
+};
+
+export function integer(min: number, max: number): Parser<number> {
+  return (raw) => {
+    if (!/^\d+$/.test(raw.trim()))
+      throw new OptionError(`must be a whole number from ${min} to ${max}`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new OptionError(`must be from ${min} to ${max}`);
+    return value;
+  };
+}
+
+export const port = integer(1, 65535);
+
+export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => {
+    const value = raw.trim() as T;
+    if (!values.includes(value)) throw new OptionError(`must be one of ${values.join(', ')}`);
+    return value;
+  };
+}
+
+export const hostPort: Parser<string> = (raw) => {
+  if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(raw.trim())) {
+    throw new OptionError('must be host:port');
+  }
+  return raw.trim();
+};
+
+export const FUNCTION_TARGETS = ['api', 'status', 'country', 'countryReplica'] as const;
+export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
+
+export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** Variables whose values are secrets: never printed, may hold Secret Manager references. */
+export const SECRET_VARIABLES = [
+  'POSTGRES_MAIN_PASSWORD',
+  'POSTGRES_REPLICATION_PASSWORD',
+  'BASIC_AUTH_USERNAME',
+  'BASIC_AUTH_PASSWORD',
+] as const;

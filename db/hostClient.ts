@@ -1,0 +1,130 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres, { type Sql } from 'postgres';
+import type { SslMode } from '../config/options.js';
+import { DeadlineExceeded, withDeadline } from './deadline.js';
+import { DatabaseUnavailableError, type HostRole } from './errors.js';
+import { isRetryable, unavailableReason } from './sqlState.js';
+
+export interface HostSettings {
+  role: HostRole;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  /** Called for every new connection, so a rotated password takes effect without a restart. */
+  password: () => string | Promise<string>;
+  sslMode: SslMode;
+  poolMax: number;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+  idleTimeoutS: number;
+  maxLifetimeS: number;
+  applicationName: string;
+}
+
+export interface Pool<Queries> {
+  sql: Sql;
+  db: PostgresJsDatabase;
+  queries: Queries;
+}
+
+export interface QueryOptions {
+  /** Safe to run twice: retried once on a new connection after a connection-level error. */
+  idempotent?: boolean;
+}
+
+export interface HostClient<Queries> {
+  readonly role: HostRole;
+  query<T>(work: (pool: Pool<Queries>) => Promise<T>, options?: QueryOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+const SSL: Record<SslMode, false | 'prefer' | 'require' | 'verify-full'> = {
+  disable: false,
+  prefer: 'prefer',
+  require: 'require',
+  'verify-full': 'verify-full',
+};
+
+function openPool<Queries>(
+  settings: HostSettings,
+  prepareQueries: (db: PostgresJsDatabase) => Queries,
+): Pool<Queries> {
+  const sql = postgres({
+    host: settings.host,
+    port: settings.port,
+    user: settings.user,
+    database: settings.database,
+    pass: settings.password,
+    ssl: SSL[settings.sslMode],
+    max: settings.poolMax,
+    connect_timeout: settings.connectTimeoutMs / 1000,
+    idle_timeout: settings.idleTimeoutS,
+    max_lifetime: settings.maxLifetimeS,
+    fetch_types: false,
+    onnotice: () => {},
+    connection: {
+      application_name: settings.applicationName,
+      statement_timeout: settings.queryTimeoutMs,
+      idle_in_transaction_session_timeout: settings.queryTimeoutMs * 2,
+    },
+  });
+  const db = drizzle({ client: sql });
+  return { sql, db, queries: prepareQueries(db) };
+}
+
+/**
+ * One pool per host for the whole process. Every query runs under a
+ * client-side deadline that counts time queued for a connection: a frozen
+ * server never fires statement_timeout, and postgres.js has no query timeout.
+ * When the deadline fires, the pool is replaced, because its connections may
+ * all be stuck on the frozen server.
+ */
+export function createHostClient<Queries>(
+  settings: HostSettings,
+  prepareQueries: (db: PostgresJsDatabase) => Queries,
+): HostClient<Queries> {
+  let current = openPool(settings, prepareQueries);
+  let closed = false;
+
+  function retire(pool: Pool<Queries>): void {
+    if (closed || pool !== current) return;
+    current = openPool(settings, prepareQueries);
+    // Queries still running elsewhere get their own deadline to finish.
+    pool.sql.end({ timeout: settings.queryTimeoutMs / 1000 }).catch(() => {});
+  }
+
+  async function query<T>(
+    work: (pool: Pool<Queries>) => Promise<T>,
+    options: QueryOptions = {},
+  ): Promise<T> {
+    if (closed) throw new DatabaseUnavailableError(settings.role, 'client is shutting down');
+    const deadline = Date.now() + settings.queryTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const pool = current;
+      try {
+        return await withDeadline(work(pool), deadline - Date.now(), settings.queryTimeoutMs);
+      } catch (error) {
+        if (error instanceof DeadlineExceeded) {
+          retire(pool);
+          throw new DatabaseUnavailableError(settings.role, error.message);
+        }
+        if (options.idempotent && attempt === 0 && isRetryable(error) && Date.now() < deadline) {
+          continue;
+        }
+        const reason = unavailableReason(error);
+        if (reason) throw new DatabaseUnavailableError(settings.role, reason, { cause: error });
+        throw error;
+      }
+    }
+  }
+
+  return {
+    role: settings.role,
+    query,
+    async close() {
+      closed = true;
+      await current.sql.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import type { SslMode } from '../config/options.js';
+
+export interface MigrationTarget {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password: string;
+  sslMode: SslMode;
+  connectTimeoutMs: number;
+}
+
+// Beside db/ in the source tree and beside dist/db/ in the built image.
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+// Any constant works; it only has to be the same for every run of this service.
+const MIGRATION_LOCK_KEY = 7_403_118_290;
+
+/**
+ * Applies drizzle/ to the primary with drizzle-orm's runtime migrator. A
+ * session-level advisory lock on the single connection makes a second run at
+ * the same time (a retried job) wait and then find nothing left to do.
+ */
+export async function runMigrations(target: MigrationTarget): Promise<void> {
+  const sql = postgres({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    database: target.database,
+    pass: target.password,
+    ssl: target.sslMode === 'disable' ? false : target.sslMode,
+    max: 1, // one session: the advisory lock and the migration share it
+    connect_timeout: target.connectTimeoutMs / 1000,
+    fetch_types: false,
+    onnotice: () => {},
+    connection: { application_name: 'pg-replica-functions:migrate' },
+  });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    try {
+      await migrate(drizzle({ client: sql }), { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,69 @@
+// What a failed query means for availability. Drizzle wraps driver errors
+// ("Failed query: …"), so the SQLSTATE may be on err.cause rather than err.
+
+export interface DriverError {
+  code?: string;
+  constraint_name?: string;
+  message: string;
+}
+
+export function driverErrorOf(error: unknown): DriverError | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
+    if (typeof current === 'object' && typeof (current as DriverError).code === 'string') {
+      return current as DriverError;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+// Errors raised by postgres.js or the socket, not by the server.
+const CONNECTION_CODES: Record<string, string> = {
+  CONNECT_TIMEOUT: 'did not accept a connection in time',
+  CONNECTION_CLOSED: 'closed the connection',
+  CONNECTION_DESTROYED: 'connection was closed',
+  CONNECTION_ENDED: 'connection was closed',
+  ECONNREFUSED: 'refused the connection',
+  ECONNRESET: 'reset the connection',
+  EPIPE: 'closed the connection',
+  ETIMEDOUT: 'did not answer in time',
+  EHOSTUNREACH: 'is unreachable',
+  ENETUNREACH: 'is unreachable',
+  ENOTFOUND: 'host name does not resolve',
+  EAI_AGAIN: 'host name does not resolve',
+  SASL_SIGNATURE_MISMATCH: 'failed authentication',
+};
+
+// Errors after which the same idempotent query may succeed on a new connection.
+const RETRYABLE_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01', // admin_shutdown: pg_terminate_backend or a fast shutdown
+  '57P02', // crash_shutdown
+]);
+
+/** Why the host is unusable, or undefined when the error is about the query or its data. */
+export function unavailableReason(error: unknown): string | undefined {
+  const code = driverErrorOf(error)?.code;
+  if (code === undefined) return undefined;
+  const known = CONNECTION_CODES[code];
+  if (known) return known;
+  if (code.startsWith('08')) return 'lost the connection';
+  if (code.startsWith('28')) return 'rejected the credentials';
+  if (code === '53300') return 'has too many connections';
+  if (code.startsWith('53')) return 'is out of resources';
+  if (code.startsWith('57P')) return 'is shutting down or starting up';
+  if (code === '57014') return 'cancelled the query (statement timeout)';
+  if (code === '25006') return 'is read-only (in recovery)';
+  if (code === '3D000') return 'has no such database';
+  if (code === '42P01' || code === '3F000') return 'has no schema yet (run npm run db:migrate)';
+  if (code === '40001' || code === '40P01') return 'aborted the transaction (retry)';
+  return undefined;
+}
+
+export function isRetryable(error: unknown): boolean {
+  const code = driverErrorOf(error)?.code;
+  return code !== undefined && RETRYABLE_CODES.has(code);
+}

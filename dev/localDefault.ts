@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMigrations } from '../db/migrate.js';
+import { ensureAppDatabase } from './appDatabase.js';
+import { ensureDir } from './clusterFiles.js';
+import { postgresAccount } from './osUser.js';
+import { findPgBinaries } from './pgBinaries.js';
+import { type ReplicatedPair, startReplicatedPair } from './replicatedPair.js';
+
+/** Git-ignored; kept between runs; `npm run local:reset` removes it. */
+export const LOCAL_DIR = fileURLToPath(new URL('../.local-cluster', import.meta.url));
+
+interface LocalState {
+  primaryPort: number;
+  replicaPort: number;
+  superuserPassword: string;
+  app: { role: string; password: string; database: string };
+  basicAuth: { username: string; password: string };
+}
+
+const secret = () => randomBytes(18).toString('base64url');
+
+async function loadOrCreateState(): Promise<LocalState> {
+  const file = join(LOCAL_DIR, 'state.json');
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as LocalState;
+  const state: LocalState = {
+    primaryPort: 55432,
+    replicaPort: 55433,
+    superuserPassword: secret(),
+    app: { role: 'app', password: secret(), database: 'countries' },
+    basicAuth: { username: 'admin', password: secret() },
+  };
+  await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  return state;
+}
+
+export interface LocalDefault {
+  pair: ReplicatedPair;
+  /** The environment that points the service at the local pair. */
+  env: Record<string, string>;
+  /** Generated Basic credentials, or undefined when BASIC_AUTH_* were given. */
+  generatedCredentials: { username: string; password: string } | undefined;
+}
+
+/** Starts (creating on first run) the local primary + streaming replica and migrates it. */
+export async function startLocalDefault(env = process.env): Promise<LocalDefault> {
+  const runAs = postgresAccount();
+  // Traversable by the PostgreSQL account; state.json itself is 0600.
+  await ensureDir(LOCAL_DIR, undefined, 0o755);
+  const state = await loadOrCreateState();
+  const pair = await startReplicatedPair({
+    baseDir: join(LOCAL_DIR, 'pg'),
+    primaryPort: state.primaryPort,
+    replicaPort: state.replicaPort,
+    superuserPassword: state.superuserPassword,
+    binaries: await findPgBinaries(env),
+    runAs,
+  });
+  try {
+    await ensureAppDatabase(state.primaryPort, state.superuserPassword, state.app);
+    await runMigrations({
+      host: '127.0.0.1',
+      port: state.primaryPort,
+      user: state.app.role,
+      database: state.app.database,
+      password: state.app.password,
+      sslMode: 'disable',
+      connectTimeoutMs: 5000,
+    });
+  } catch (error) {
+    await pair.stop();
+    throw error;
+  }
+  const given = env.BASIC_AUTH_USERNAME && env.BASIC_AUTH_PASSWORD;
+  return {
+    pair,
+    env: {
+      POSTGRES_MAIN_HOST: '127.0.0.1',
+      POSTGRES_MAIN_PORT: String(state.primaryPort),
+      POSTGRES_REPLICATION_HOST: '127.0.0.1',
+      POSTGRES_REPLICATION_PORT: String(state.replicaPort),
+      POSTGRES_USER: state.app.role,
+      POSTGRES_DB: state.app.database,
+      POSTGRES_MAIN_PASSWORD: state.app.password,
+      POSTGRES_SSLMODE: env.POSTGRES_SSLMODE ?? 'disable',
+      BASIC_AUTH_USERNAME: env.BASIC_AUTH_USERNAME || state.basicAuth.username,
+      BASIC_AUTH_PASSWORD: env.BASIC_AUTH_PASSWORD || state.basicAuth.password,
+    },
+    generatedCredentials: given ? undefined : state.basicAuth,
+  };
+}

@@ -1,0 +1,149 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunAs } from './osUser.js';
+import type { PgBinaries } from './pgBinaries.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  socketDir: string;
+  port: number;
+  logFile: string;
+  runAs: RunAs;
+  /** Extra `-c name=value` settings. */
+  settings?: Record<string, string>;
+}
+
+export interface PostgresServer {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly pid: number;
+  /** Fast shutdown (SIGINT), waiting for the process to exit. */
+  stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT to the postmaster and all its children. */
+  signalAll(signal: 'SIGSTOP' | 'SIGCONT'): void;
+  exited: Promise<number | null>;
+}
+
+// Line 8 of postmaster.pid: "ready" on a primary, "standby" on a hot standby
+// that accepts read-only connections (what pg_ctl -w waits for).
+function postmasterStatus(dataDir: string): string | undefined {
+  const file = join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  try {
+    return readFileSync(file, 'utf8').split('\n')[7]?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Runs `postgres` as a child of this process (not daemonised by pg_ctl), so
+ * it shares the terminal's process group: Ctrl-C reaches it, and stop() waits
+ * for it.
+ */
+export async function startPostgres(
+  binaries: PgBinaries,
+  options: ServerOptions,
+): Promise<PostgresServer> {
+  const args = ['-D', options.dataDir, '-p', String(options.port), '-k', options.socketDir];
+  for (const [name, value] of Object.entries(options.settings ?? {}))
+    args.push('-c', `${name}=${value}`);
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child: ChildProcess = spawn(binaries.postgres, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.runAs ?? {}),
+    env: { PATH: process.env.PATH, LC_ALL: 'C' },
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+
+  let running = true;
+  exited.then(() => {
+    running = false;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = postmasterStatus(options.dataDir);
+    if (status === 'ready' || status === 'standby') break;
+    if (!running)
+      throw new Error(
+        `postgres on port ${options.port} exited during start-up; see ${options.logFile}`,
+      );
+    if (Date.now() > deadline) {
+      child.kill('SIGQUIT');
+      throw new Error(
+        `postgres on port ${options.port} did not become ready; see ${options.logFile}`,
+      );
+    }
+    await sleep(20);
+  }
+  const pid = child.pid ?? -1;
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const target of [pid, ...childPids(pid)]) {
+      try {
+        process.kill(target, signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  };
+  return {
+    port: options.port,
+    dataDir: options.dataDir,
+    pid,
+    exited,
+    async stop() {
+      if (!running) return;
+      signalAll('SIGCONT');
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    signalAll,
+  };
+}
+
+/** Stops a postmaster left running by an earlier process that was killed. */
+export async function stopStalePostmaster(dataDir: string): Promise<void> {
+  const file = join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  // A pid from an old file may belong to another program by now.
+  const command = existsSync(`/proc/${pid}/cmdline`)
+    ? readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    : '';
+  if (!command.includes('postgres')) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // not running: postgres removes the stale file itself
+  }
+  for (let i = 0; i < 750; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(20);
+  }
+  throw new Error(`postgres ${pid} (${dataDir}) did not stop`);
+}

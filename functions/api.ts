@@ -1,0 +1,16 @@
+import type { Route } from '../http/router.js';
+import { countryRoutes } from './country.js';
+import { countryReplicaRoutes } from './countryReplica.js';
+import type { ServiceDependencies } from './dependencies.js';
+import { openapiRoutes } from './openapi.js';
+import { statusRoutes } from './status.js';
+
+/** Every public path on one URL, as the old app served them. */
+export function apiRoutes(deps: ServiceDependencies): Route[] {
+  return [
+    ...statusRoutes,
+    ...openapiRoutes,
+    ...countryRoutes(deps.db.primary),
+    ...countryReplicaRoutes(deps.db.replica),
+  ];
+}

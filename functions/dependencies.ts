@@ -1,0 +1,10 @@
+import type { DatabaseClients } from '../db/clients.js';
+import type { CredentialSource } from '../http/basicAuth.js';
+import type { Logger } from '../server/log.js';
+
+/** What the handlers share for the life of the process. */
+export interface ServiceDependencies {
+  db: DatabaseClients;
+  credentials: CredentialSource | undefined;
+  log: Logger;
+}

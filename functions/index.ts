@@ -1,0 +1,22 @@
+import * as functions from '@google-cloud/functions-framework';
+import type { FunctionTarget } from '../config/options.js';
+import { createRouter, type Route } from '../http/router.js';
+import { apiRoutes } from './api.js';
+import { countryRoutes } from './country.js';
+import { countryReplicaRoutes } from './countryReplica.js';
+import type { ServiceDependencies } from './dependencies.js';
+import { statusRoutes } from './status.js';
+
+const TARGETS: Record<FunctionTarget, (deps: ServiceDependencies) => Route[]> = {
+  api: apiRoutes,
+  status: () => statusRoutes,
+  country: (deps) => countryRoutes(deps.db.primary),
+  countryReplica: (deps) => countryReplicaRoutes(deps.db.replica),
+};
+
+/** Registers every function with the Functions Framework; FUNCTION_TARGET picks the one served. */
+export function registerFunctions(deps: ServiceDependencies): void {
+  for (const [target, routes] of Object.entries(TARGETS)) {
+    functions.http(target, createRouter(routes(deps), deps));
+  }
+}

@@ -1,0 +1,62 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { readBoundedBody } from '../http/body.js';
+import { errorToProblem } from '../http/errorToProblem.js';
+import { HttpProblem, sendProblem } from '../http/problem.js';
+import { invalidRequest, notFound } from '../http/problems.js';
+import { describeError, type Logger } from './log.js';
+
+// The framework's app answers these itself with an empty 404.
+const FRAMEWORK_IGNORED_PATHS = new Set(['/favicon.ico', '/robots.txt']);
+
+type ExpressApp = RequestListener & {
+  use(handler: (error: unknown, req: unknown, res: unknown, next: unknown) => void): void;
+};
+
+/**
+ * Serves a registered function through the framework's Express app, without
+ * the framework's CLI (which exits on SIGTERM without draining). Before the
+ * app sees a request, the body is read here with a 16 KiB bound, so the
+ * framework's parsers (1 GB limit, HTML error pages, U+FFFD for invalid UTF-8)
+ * skip it; handlers parse `rawBody` themselves.
+ */
+export function createHttpServer(target: string, log: Logger): Server {
+  const app = getTestServer(target).listeners('request')[0] as ExpressApp;
+  // Anything the framework still raises becomes a problem, never its HTML page.
+  app.use((error, _req, res, _next) => {
+    const { problem, unexpected } = errorToProblem(
+      error instanceof HttpProblem ? error : invalidRequest('the request could not be processed'),
+    );
+    if (unexpected) log('ERROR', 'framework error', describeError(error));
+    sendProblem(res as Parameters<typeof sendProblem>[0], problem);
+  });
+
+  const server = createServer(async (req, res) => {
+    if (FRAMEWORK_IGNORED_PATHS.has((req.url ?? '').split('?')[0] ?? '')) {
+      sendProblem(res, notFound(`no route for ${req.url}`));
+      return;
+    }
+    try {
+      (req as { rawBody?: Buffer }).rawBody = await readBoundedBody(req);
+    } catch (error) {
+      sendProblem(res, errorToProblem(error).problem);
+      return;
+    }
+    app(req, res);
+  });
+
+  // Requests the HTTP parser cannot read get a problem too, not Node's bare text.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify(invalidRequest('the HTTP request is malformed'));
+    socket.end(
+      'HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
+}
