@@ -120,7 +120,7 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
       maxLifetimeS: read('DB_MAX_LIFETIME_S', integer(0, 86_400), 1800),
     },
     basicAuth: username && password ? { username, password } : undefined,
-    port: read('PORT', port, 8080),
+    port: read('PORT', integer(0, 65535), 8080), // 0: any free port (tests)
     functionTarget,
     replicaMaxLagMs: read('REPLICA_MAX_LAG_MS', integer(1, 600_000), 5000),
     expectedStandbys: read('EXPECTED_STANDBYS', integer(0, 100), 1),

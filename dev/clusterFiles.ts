@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFile, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunAs } from './osUser.js';
@@ -95,6 +95,7 @@ export async function makeStandby(
 }
 
 export async function ensureDir(path: string, runAs: RunAs, mode = 0o700): Promise<void> {
-  await mkdir(path, { recursive: true, mode });
+  await mkdir(path, { recursive: true });
+  await chmod(path, mode);
   if (runAs) await chown(path, runAs.uid, runAs.gid);
 }

@@ -6,12 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { runMigrations } from '../db/migrate.js';
 import { ensureAppDatabase } from './appDatabase.js';
 import { ensureDir } from './clusterFiles.js';
+import { freePort } from './freePort.js';
 import { postgresAccount } from './osUser.js';
 import { findPgBinaries } from './pgBinaries.js';
 import { type ReplicatedPair, startReplicatedPair } from './replicatedPair.js';
 
-/** Git-ignored; kept between runs; `npm run local:reset` removes it. */
-export const LOCAL_DIR = fileURLToPath(new URL('../.local-cluster', import.meta.url));
+/** Git-ignored; kept between runs; `npm run local:reset` removes it. LOCAL_CLUSTER_DIR moves it (tests). */
+export const LOCAL_DIR =
+  process.env.LOCAL_CLUSTER_DIR ?? fileURLToPath(new URL('../.local-cluster', import.meta.url));
 
 interface LocalState {
   primaryPort: number;
@@ -26,9 +28,10 @@ const secret = () => randomBytes(18).toString('base64url');
 async function loadOrCreateState(): Promise<LocalState> {
   const file = join(LOCAL_DIR, 'state.json');
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as LocalState;
+  const primaryPort = await freePort(55432);
   const state: LocalState = {
-    primaryPort: 55432,
-    replicaPort: 55433,
+    primaryPort,
+    replicaPort: await freePort(primaryPort + 1),
     superuserPassword: secret(),
     app: { role: 'app', password: secret(), database: 'countries' },
     basicAuth: { username: 'admin', password: secret() },

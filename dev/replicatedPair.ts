@@ -24,6 +24,8 @@ export interface ReplicatedPair {
   primary: PostgresServer;
   replica: PostgresServer;
   options: PairOptions;
+  /** Starts one server again after it was stopped (fault tests). */
+  restart(role: 'primary' | 'replica'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,12 +89,17 @@ export async function startReplicatedPair(options: PairOptions): Promise<Replica
     await primary.stop();
     throw error;
   }
-  return {
+  const pair: ReplicatedPair = {
     primary,
     replica,
     options,
+    async restart(role) {
+      await pair[role].stop();
+      pair[role] = await startServer(options, role);
+    },
     async stop() {
-      await Promise.all([replica.stop(), primary.stop()]);
+      await Promise.all([pair.replica.stop(), pair.primary.stop()]);
     },
   };
+  return pair;
 }

@@ -57,6 +57,12 @@ export function parseJsonBody(req: RequestWithBody): unknown {
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw unsupportedMediaType(`charset ${charset} is not accepted; send UTF-8`);
   }
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    throw unsupportedMediaType(
+      `Content-Encoding ${encoding} is not accepted; send the body uncompressed`,
+    );
+  }
   const raw = req.rawBody ?? Buffer.alloc(0);
   if (raw.length === 0) throw invalidRequest('the request body is empty; send a JSON object');
   let text: string;

@@ -10,9 +10,9 @@ try {
   const config = parseConfig(process.env);
   const service = await startService(config, { log });
   onShutdownSignal(log, service.close);
-  log('INFO', `serving ${config.functionTarget} on port ${config.port}`, {
+  log('INFO', `serving ${config.functionTarget} on port ${service.port}`, {
     target: config.functionTarget,
-    port: config.port,
+    port: service.port,
   });
 } catch (error) {
   log('ERROR', error instanceof ConfigError ? error.message : `start-up failed: ${String(error)}`);

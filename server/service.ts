@@ -11,6 +11,8 @@ export interface RunningService {
   server: Server;
   db: DatabaseClients;
   url: string;
+  /** The port listened on (PORT=0 picks a free one). */
+  port: number;
   /** Stops accepting, lets in-flight requests finish, then closes both pools. */
   close(): Promise<void>;
 }
@@ -47,8 +49,11 @@ export async function startService(
   async function drain(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 8000);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive connections go idle as their last response ends: close them then.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
     server.closeIdleConnections();
     await closed;
+    clearInterval(sweep);
     clearTimeout(force);
     await db.close();
   }
@@ -57,6 +62,7 @@ export async function startService(
     server,
     db,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
     close: () => {
       closing ??= drain();
       return closing;

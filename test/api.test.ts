@@ -1,0 +1,525 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/config.js';
+import type { RunningService } from '../server/service.js';
+import { startService } from '../server/service.js';
+import { type Client, httpClient } from './support/http.js';
+import { startTestPair, type TestPair } from './support/testPair.js';
+
+const quiet = () => {};
+let pair: TestPair;
+let service: RunningService;
+let api: Client;
+
+beforeAll(async () => {
+  pair = await startTestPair();
+  service = await startService(parseConfig({ ...pair.env, PORT: '0' }), {
+    log: quiet,
+    host: '127.0.0.1',
+  });
+  api = httpClient(service.url, pair.env);
+});
+afterAll(async () => {
+  await service?.close();
+  await pair?.stop();
+});
+
+const json = { 'content-type': 'application/json' };
+const problemType = (slug: string) => `urn:pg-replica-functions:problem:${slug}`;
+
+describe('reads', () => {
+  it('serves a seeded country from the primary', async () => {
+    const response = await api.request('GET', '/country/US');
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({
+      name: 'United States of America',
+      two_letter: 'US',
+      country_id: 840,
+    });
+  });
+
+  it('accepts the code in any case', async () => {
+    expect((await api.request('GET', '/country/gb')).json.two_letter).toBe('GB');
+  });
+
+  it('lists all 249 ISO countries ordered by two_letter, with limit and offset', async () => {
+    const all = await api.request('GET', '/country');
+    expect(all.status).toBe(200);
+    expect(all.json).toHaveLength(249);
+    const codes = all.json.map((row: { two_letter: string }) => row.two_letter);
+    expect(codes).toEqual([...codes].sort());
+    const page = await api.request('GET', '/country?limit=2&offset=1');
+    expect(page.json).toEqual(all.json.slice(1, 3));
+  });
+
+  it('reads the replica', async () => {
+    const one = await api.request('GET', '/country_replica/FR');
+    expect(one.status).toBe(200);
+    expect(one.json.country_id).toBe(250);
+    expect((await api.request('GET', '/country_replica?limit=5')).json).toHaveLength(5);
+  });
+
+  it('answers HEAD wherever GET works, without a body', async () => {
+    for (const path of [
+      '/status',
+      '/country',
+      '/country/US',
+      '/country_replica/US',
+      '/openapi.json',
+    ]) {
+      const response = await api.request('HEAD', path);
+      expect(response.status, path).toBe(200);
+      expect(response.text).toBe('');
+    }
+  });
+
+  it('serves /status and /openapi.json without auth and without X-Powered-By', async () => {
+    const status = await api.request('GET', '/status', { auth: false });
+    expect(status.status).toBe(200);
+    expect(status.json).toEqual({ status: 'ok' });
+    expect(status.headers.get('x-powered-by')).toBeNull();
+    const doc = await api.request('GET', '/openapi.json', { auth: false });
+    expect(doc.json.openapi).toBe('3.1.0');
+  });
+});
+
+describe('writes', () => {
+  it('creates on the primary, then the replica shows it within a second', async () => {
+    const created = await api.request('POST', '/country', {
+      headers: json,
+      body: JSON.stringify({ name: '  Testland  ', two_letter: 'qm', country_id: 901 }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/country/QM');
+    expect(created.json).toEqual({ name: 'Testland', two_letter: 'QM', country_id: 901 });
+
+    const started = Date.now();
+    let replica = await api.request('GET', '/country_replica/QM');
+    while (replica.status === 404 && Date.now() - started < 1000) {
+      replica = await api.request('GET', '/country_replica/QM');
+    }
+    expect(replica.status).toBe(200);
+    expect(replica.json).toEqual(created.json);
+
+    const deleted = await api.request('DELETE', '/country/qm');
+    expect(deleted.status).toBe(204);
+    expect((await api.request('GET', '/country/QM')).status).toBe(404);
+    expect((await api.request('DELETE', '/country/QM')).status).toBe(404);
+  });
+
+  it('answers 409 for a duplicate two_letter or country_id, naming the field', async () => {
+    const body = { name: 'Dupland', two_letter: 'QN', country_id: 902 };
+    expect(
+      (await api.request('POST', '/country', { headers: json, body: JSON.stringify(body) })).status,
+    ).toBe(201);
+    const sameCode = await api.request('POST', '/country', {
+      headers: json,
+      body: JSON.stringify({ ...body, country_id: 903 }),
+    });
+    expect(sameCode.status).toBe(409);
+    expect(sameCode.json.errors).toEqual([{ field: 'two_letter', detail: expect.any(String) }]);
+    const sameId = await api.request('POST', '/country', {
+      headers: json,
+      body: JSON.stringify({ ...body, two_letter: 'QO' }),
+    });
+    expect(sameId.status).toBe(409);
+    expect(sameId.json.errors[0].field).toBe('country_id');
+    expect((await api.request('GET', '/country/QO')).status).toBe(404);
+    await api.request('DELETE', '/country/QN');
+  });
+});
+
+interface ErrorCase {
+  name: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  auth?: boolean;
+  expectedStatus: number;
+  expectedType: string;
+  expectedFields?: string[];
+  expectedHeader?: [string, string];
+}
+
+const valid = { name: 'Errorland', two_letter: 'QP', country_id: 904 };
+const post = (body: unknown): Pick<ErrorCase, 'method' | 'path' | 'headers' | 'body'> => ({
+  method: 'POST',
+  path: '/country',
+  headers: json,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+const errorCases: ErrorCase[] = [
+  {
+    name: 'unknown path',
+    method: 'GET',
+    path: '/nowhere',
+    expectedStatus: 404,
+    expectedType: 'not-found',
+  },
+  {
+    name: 'favicon',
+    method: 'GET',
+    path: '/favicon.ico',
+    expectedStatus: 404,
+    expectedType: 'not-found',
+  },
+  {
+    name: 'trailing slash',
+    method: 'GET',
+    path: '/country/US/',
+    expectedStatus: 404,
+    expectedType: 'not-found',
+  },
+  {
+    name: 'unknown code',
+    method: 'GET',
+    path: '/country/QZ',
+    expectedStatus: 404,
+    expectedType: 'not-found',
+  },
+  {
+    name: 'unknown code on replica',
+    method: 'GET',
+    path: '/country_replica/QZ',
+    expectedStatus: 404,
+    expectedType: 'not-found',
+  },
+  {
+    name: 'malformed code',
+    method: 'GET',
+    path: '/country/USA',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+  },
+  {
+    name: 'digits as code',
+    method: 'GET',
+    path: '/country/12',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+  },
+  {
+    name: 'bad percent-encoding',
+    method: 'GET',
+    path: '/country/%ZZ',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+  },
+  {
+    name: 'malformed code on delete',
+    method: 'DELETE',
+    path: '/country/U',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+  },
+  {
+    name: 'limit out of range',
+    method: 'GET',
+    path: '/country?limit=0',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['limit'],
+  },
+  {
+    name: 'limit not a number',
+    method: 'GET',
+    path: '/country?limit=ten',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['limit'],
+  },
+  {
+    name: 'unknown query parameter',
+    method: 'GET',
+    path: '/country?limt=5',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['limt'],
+  },
+  {
+    name: 'repeated query parameter',
+    method: 'GET',
+    path: '/country?limit=1&limit=2',
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['limit'],
+  },
+  {
+    name: 'no credentials',
+    method: 'GET',
+    path: '/country/US',
+    auth: false,
+    expectedStatus: 401,
+    expectedType: 'unauthorized',
+    expectedHeader: ['www-authenticate', 'Basic realm="pg-replica-functions", charset="UTF-8"'],
+  },
+  {
+    name: 'wrong password',
+    method: 'GET',
+    path: '/country_replica',
+    headers: { authorization: `Basic ${Buffer.from('tester:wrong').toString('base64')}` },
+    expectedStatus: 401,
+    expectedType: 'unauthorized',
+  },
+  {
+    name: 'not Basic',
+    method: 'GET',
+    path: '/country',
+    headers: { authorization: 'Bearer abc' },
+    expectedStatus: 401,
+    expectedType: 'unauthorized',
+  },
+  {
+    name: 'PUT on a country',
+    method: 'PUT',
+    path: '/country/US',
+    expectedStatus: 405,
+    expectedType: 'method-not-allowed',
+    expectedHeader: ['allow', 'GET, HEAD, DELETE'],
+  },
+  {
+    name: 'POST on the replica',
+    method: 'POST',
+    path: '/country_replica',
+    expectedStatus: 405,
+    expectedType: 'method-not-allowed',
+    expectedHeader: ['allow', 'GET, HEAD'],
+  },
+  {
+    name: 'DELETE on the list',
+    method: 'DELETE',
+    path: '/country',
+    expectedStatus: 405,
+    expectedType: 'method-not-allowed',
+    expectedHeader: ['allow', 'GET, HEAD, POST'],
+  },
+  {
+    name: 'POST on status',
+    method: 'POST',
+    path: '/status',
+    auth: false,
+    expectedStatus: 405,
+    expectedType: 'method-not-allowed',
+  },
+  {
+    name: 'malformed JSON',
+    ...post('{"name":'),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+  },
+  { name: 'empty body', ...post(''), expectedStatus: 400, expectedType: 'invalid-request' },
+  { name: 'JSON array', ...post([valid]), expectedStatus: 400, expectedType: 'invalid-request' },
+  { name: 'JSON null', ...post('null'), expectedStatus: 400, expectedType: 'invalid-request' },
+  {
+    name: 'invalid UTF-8',
+    ...post(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+  },
+  {
+    name: 'missing fields',
+    ...post({}),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['name', 'two_letter', 'country_id'],
+  },
+  {
+    name: 'unknown field',
+    ...post({ ...valid, capital: 'X' }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['capital'],
+  },
+  {
+    name: 'name too long',
+    ...post({ ...valid, name: 'x'.repeat(101) }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['name'],
+  },
+  {
+    name: 'name blank',
+    ...post({ ...valid, name: '   ' }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['name'],
+  },
+  {
+    name: 'name with control character',
+    ...post({ ...valid, name: 'a\u0007b' }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['name'],
+  },
+  {
+    name: 'name with lone surrogate',
+    ...post('{"name":"a\\ud800","two_letter":"QP","country_id":904}'),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['name'],
+  },
+  {
+    name: 'name not a string',
+    ...post({ ...valid, name: 42 }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['name'],
+  },
+  {
+    name: 'two_letter with digit',
+    ...post({ ...valid, two_letter: 'Q1' }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['two_letter'],
+  },
+  {
+    name: 'two_letter non-ASCII',
+    ...post({ ...valid, two_letter: 'QÉ' }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['two_letter'],
+  },
+  {
+    name: 'country_id zero',
+    ...post({ ...valid, country_id: 0 }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['country_id'],
+  },
+  {
+    name: 'country_id 1000',
+    ...post({ ...valid, country_id: 1000 }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['country_id'],
+  },
+  {
+    name: 'country_id fractional',
+    ...post({ ...valid, country_id: 904.5 }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['country_id'],
+  },
+  {
+    name: 'country_id as string',
+    ...post({ ...valid, country_id: '904' }),
+    expectedStatus: 400,
+    expectedType: 'invalid-request',
+    expectedFields: ['country_id'],
+  },
+  {
+    name: 'text/plain body',
+    method: 'POST',
+    path: '/country',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify(valid),
+    expectedStatus: 415,
+    expectedType: 'unsupported-media-type',
+  },
+  {
+    name: 'no content type',
+    method: 'POST',
+    path: '/country',
+    headers: { 'content-type': '' },
+    body: JSON.stringify(valid),
+    expectedStatus: 415,
+    expectedType: 'unsupported-media-type',
+  },
+  {
+    name: 'latin1 charset',
+    method: 'POST',
+    path: '/country',
+    headers: { 'content-type': 'application/json; charset=latin1' },
+    body: JSON.stringify(valid),
+    expectedStatus: 415,
+    expectedType: 'unsupported-media-type',
+  },
+  {
+    name: 'gzip body',
+    method: 'POST',
+    path: '/country',
+    headers: { ...json, 'content-encoding': 'gzip' },
+    body: JSON.stringify(valid),
+    expectedStatus: 415,
+    expectedType: 'unsupported-media-type',
+  },
+  {
+    name: 'body over 16 KiB',
+    ...post({ ...valid, name: 'x'.repeat(17 * 1024) }),
+    expectedStatus: 413,
+    expectedType: 'payload-too-large',
+  },
+];
+
+describe('every bad input gets its status and a problem body', () => {
+  it.each(errorCases)('$name → $expectedStatus', async (c) => {
+    const response = await api.request(c.method, c.path, {
+      ...(c.headers ? { headers: c.headers } : {}),
+      ...(c.body !== undefined ? { body: c.body } : {}),
+      ...(c.auth === false ? { auth: false } : {}),
+    });
+    expect(response.status).toBe(c.expectedStatus);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.json).toMatchObject({
+      type: problemType(c.expectedType),
+      status: c.expectedStatus,
+    });
+    expect(response.json.title).toEqual(expect.any(String));
+    expect(response.json.detail).toEqual(expect.any(String));
+    expect(response.text).not.toMatch(/at .+\.(js|ts):\d+|<html|select |insert /i);
+    if (c.expectedFields) {
+      expect(response.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(
+        [...c.expectedFields].sort(),
+      );
+    }
+    if (c.expectedHeader)
+      expect(response.headers.get(c.expectedHeader[0])).toBe(c.expectedHeader[1]);
+  });
+
+  it('stored nothing from any of them', async () => {
+    expect((await api.request('GET', '/country/QP')).status).toBe(404);
+  });
+});
+
+describe('the database enforces what validation does', () => {
+  const rejected: [string, string][] = [
+    ['lower-case code', `insert into country values ('qx', 'x', 905)`],
+    ['three-letter code', `insert into country values ('QXX', 'x', 905)`],
+    ['empty name', `insert into country values ('QX', '', 905)`],
+    ['untrimmed name', `insert into country values ('QX', ' x', 905)`],
+    ['name of 101 characters', `insert into country values ('QX', repeat('x', 101), 905)`],
+    ['control character', `insert into country values ('QX', E'a\\tb', 905)`],
+    ['country_id 0', `insert into country values ('QX', 'x', 0)`],
+    ['country_id 1000', `insert into country values ('QX', 'x', 1000)`],
+    ['duplicate country_id', `insert into country values ('QX', 'x', 840)`],
+    ['null name', `insert into country values ('QX', null, 905)`],
+  ];
+  it.each(rejected)('rejects %s', async (_name, statement) => {
+    const sql = pair.superuser('primary');
+    await expect(sql.unsafe(statement)).rejects.toMatchObject({
+      code: expect.stringMatching(/^23/),
+    });
+  });
+});
+
+describe('requests the HTTP parser cannot read', () => {
+  it('get a 400 problem, not a bare text answer', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(service.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('NOT HTTP AT ALL\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk;
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('application/problem+json');
+    expect(answer).toContain('urn:pg-replica-functions:problem:invalid-request');
+  });
+});

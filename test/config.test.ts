@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../config/config.js';
+
+const remote = {
+  POSTGRES_MAIN_HOST: 'primary.internal',
+  POSTGRES_REPLICATION_HOST: 'replica.internal',
+  POSTGRES_MAIN_PASSWORD: 'hunter2-main',
+  BASIC_AUTH_USERNAME: 'ops',
+  BASIC_AUTH_PASSWORD: 'hunter2-basic',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = parseConfig(remote);
+    expect(config.database).toMatchObject({
+      primary: { host: 'primary.internal', port: 5432, password: 'hunter2-main' },
+      replica: { host: 'replica.internal', port: 5432, password: 'hunter2-main' },
+      user: 'postgres',
+      database: 'countries',
+      sslMode: 'require',
+      poolMax: 10,
+      connectTimeoutMs: 2000,
+      queryTimeoutMs: 3000,
+      idleTimeoutS: 60,
+      maxLifetimeS: 1800,
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      functionTarget: 'api',
+      replicaMaxLagMs: 5000,
+      expectedStandbys: 1,
+    });
+  });
+
+  it('lists every missing variable at once, naming each', () => {
+    const problems = problemsOf({});
+    for (const name of [
+      'POSTGRES_MAIN_HOST',
+      'POSTGRES_REPLICATION_HOST',
+      'POSTGRES_MAIN_PASSWORD',
+      'BASIC_AUTH_USERNAME',
+      'BASIC_AUTH_PASSWORD',
+    ]) {
+      expect(problems.join('\n')).toContain(name);
+    }
+  });
+
+  it.each([
+    ['POSTGRES_MAIN_PORT', 'abc'],
+    ['POSTGRES_REPLICATION_PORT', '70000'],
+    ['DB_POOL_MAX', '0'],
+    ['DB_CONNECT_TIMEOUT_MS', '-5'],
+    ['FUNCTION_TARGET', 'nope'],
+    ['POSTGRES_SSLMODE', 'sometimes'],
+    ['SECRET_MANAGER_EMULATOR_HOST', 'no-port'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    const problems = problemsOf({ ...remote, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name} `));
+  });
+
+  it('never prints a secret value in its message', () => {
+    const env = { ...remote, POSTGRES_MAIN_PORT: 'x', BASIC_AUTH_USERNAME: 'user:with-colon' };
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        parseConfig(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    for (const secret of ['hunter2-main', 'hunter2-basic', 'user:with-colon'])
+      expect(message).not.toContain(secret);
+  });
+
+  it('does not require the replica or Basic auth for migrations', () => {
+    const { POSTGRES_MAIN_HOST, POSTGRES_MAIN_PASSWORD } = remote;
+    expect(() =>
+      parseConfig({ POSTGRES_MAIN_HOST, POSTGRES_MAIN_PASSWORD }, 'migrate'),
+    ).not.toThrow();
+  });
+});

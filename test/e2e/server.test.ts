@@ -1,0 +1,112 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient } from '../support/http.js';
+import { type Spawned, spawnEntry } from '../support/process.js';
+import { startTestPair, type TestPair } from '../support/testPair.js';
+
+// The production entry point (the container's command runs its compiled form)
+// as a real process, spoken to over HTTP.
+const ENTRY = 'server/main.ts';
+let pair: TestPair;
+
+beforeAll(async () => {
+  pair = await startTestPair();
+});
+afterAll(async () => {
+  await pair?.stop();
+});
+
+async function startServer(
+  extra: Record<string, string> = {},
+): Promise<{ server: Spawned; url: string }> {
+  const server = spawnEntry(ENTRY, { ...pair.env, PORT: '0', ...extra });
+  const [, port] = await server.waitFor(/"port":(\d+)/);
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+describe('the server process', () => {
+  it('serves the API: a write on the primary is read back from the replica', async () => {
+    const { server, url } = await startServer();
+    try {
+      const api = httpClient(url, pair.env);
+      expect((await api.request('GET', '/country/US')).json).toEqual({
+        name: 'United States of America',
+        two_letter: 'US',
+        country_id: 840,
+      });
+      const created = await api.request('POST', '/country', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Processland', two_letter: 'QR', country_id: 910 }),
+      });
+      expect(created.status).toBe(201);
+      let replica = await api.request('GET', '/country_replica/QR');
+      for (let i = 0; i < 50 && replica.status === 404; i++)
+        replica = await api.request('GET', '/country_replica/QR');
+      expect(replica.json).toEqual(created.json);
+      expect((await api.request('DELETE', '/country/QR')).status).toBe(204);
+      expect((await api.request('GET', '/country', { auth: false })).status).toBe(401);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+
+  it('refuses to start without the required variables, naming them and no secret', async () => {
+    const server = spawnEntry(ENTRY, {
+      POSTGRES_MAIN_HOST: '127.0.0.1',
+      POSTGRES_MAIN_PASSWORD: 'do-not-print-me',
+      POSTGRES_MAIN_PORT: 'not-a-port',
+    });
+    expect(await server.exited).not.toBe(0);
+    const output = server.output();
+    for (const name of [
+      'POSTGRES_REPLICATION_HOST',
+      'BASIC_AUTH_USERNAME',
+      'BASIC_AUTH_PASSWORD',
+      'POSTGRES_MAIN_PORT',
+    ]) {
+      expect(output).toContain(name);
+    }
+    expect(output).not.toContain('do-not-print-me');
+  });
+
+  it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
+    const { server, url } = await startServer();
+    const body = JSON.stringify({ name: 'Drainland', two_letter: 'QS', country_id: 911 });
+    const token = Buffer.from(
+      `${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`,
+    ).toString('base64');
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${url}/country`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      // Half the body now, so the request is accepted before the signal …
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        // … and the rest after it.
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 200);
+    });
+    const result = await response;
+    expect(result.status).toBe(201);
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('SIGTERM received: draining');
+    const [row] = await pair.superuser('primary')`select name from country where two_letter = 'QS'`;
+    expect(row?.name).toBe('Drainland');
+    await pair.superuser('primary')`delete from country where two_letter = 'QS'`;
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { runMigrations } from '../../db/migrate.js';
+import { ensureAppDatabase } from '../../dev/appDatabase.js';
+import { ensureDir } from '../../dev/clusterFiles.js';
+import { freePort } from '../../dev/freePort.js';
+import { postgresAccount } from '../../dev/osUser.js';
+import { findPgBinaries } from '../../dev/pgBinaries.js';
+import { type ReplicatedPair, startReplicatedPair } from '../../dev/replicatedPair.js';
+import { cachedTemplate } from './template.js';
+
+export const APP = { role: 'app', password: 'app-test-password', database: 'countries' };
+
+export interface TestPair {
+  pair: ReplicatedPair;
+  superuserPassword: string;
+  /** Environment that points the service at this pair, as the app role. */
+  env: Record<string, string>;
+  /** A superuser connection to the primary's or replica's app database. */
+  superuser(role: 'primary' | 'replica', database?: string): postgres.Sql;
+  stop(): Promise<void>;
+}
+
+/** A real primary + streaming hot standby on free ports, migrated and seeded. */
+export async function startTestPair(options: { migrate?: boolean } = {}): Promise<TestPair> {
+  const binaries = await findPgBinaries();
+  const runAs = postgresAccount();
+  const template = await cachedTemplate(binaries, runAs);
+  const baseDir = await mkdtemp(join(tmpdir(), 'pg-pair-'));
+  await ensureDir(baseDir, undefined, 0o755);
+  const primaryPort = await freePort();
+  const pair = await startReplicatedPair({
+    baseDir: join(baseDir, 'pg'),
+    primaryPort,
+    replicaPort: await freePort(),
+    superuserPassword: template.superuserPassword,
+    binaries,
+    runAs,
+    template: template.dataDir,
+    settings: { fsync: 'off', full_page_writes: 'off' },
+  });
+  await ensureAppDatabase(primaryPort, template.superuserPassword, APP);
+  if (options.migrate !== false) {
+    await runMigrations({
+      host: '127.0.0.1',
+      port: primaryPort,
+      user: APP.role,
+      database: APP.database,
+      password: APP.password,
+      sslMode: 'disable',
+      connectTimeoutMs: 5000,
+    });
+  }
+  const connections: postgres.Sql[] = [];
+  const testPair: TestPair = {
+    pair,
+    superuserPassword: template.superuserPassword,
+    env: {
+      POSTGRES_MAIN_HOST: '127.0.0.1',
+      POSTGRES_MAIN_PORT: String(pair.primary.port),
+      POSTGRES_REPLICATION_HOST: '127.0.0.1',
+      POSTGRES_REPLICATION_PORT: String(pair.replica.port),
+      POSTGRES_USER: APP.role,
+      POSTGRES_DB: APP.database,
+      POSTGRES_MAIN_PASSWORD: APP.password,
+      POSTGRES_SSLMODE: 'disable',
+      BASIC_AUTH_USERNAME: 'tester',
+      BASIC_AUTH_PASSWORD: 'correct horse battery staple',
+    },
+    superuser(role, database = APP.database) {
+      const sql = postgres({
+        host: '127.0.0.1',
+        port: role === 'primary' ? pair.primary.port : pair.replica.port,
+        user: 'postgres',
+        pass: template.superuserPassword,
+        database,
+        max: 2,
+        fetch_types: false,
+        onnotice: () => {},
+      });
+      connections.push(sql);
+      return sql;
+    },
+    async stop() {
+      await Promise.all(connections.map((sql) => sql.end({ timeout: 1 })));
+      await pair.stop();
+      await rm(baseDir, { recursive: true, force: true });
+    },
+  };
+  await waitForReplay(testPair);
+  return testPair;
+}
+
+/** Resolves once the replica has replayed everything the primary had written when called. */
+export async function waitForReplay(testPair: TestPair, timeoutMs = 10_000): Promise<void> {
+  const primary = testPair.superuser('primary', 'postgres');
+  const replica = testPair.superuser('replica', 'postgres');
+  const [written] = await primary`select pg_current_wal_lsn()::text as lsn`;
+  const lsn = String(written?.lsn);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [replay] = await replica`
+      select coalesce(pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn, false) as "caughtUp"`;
+    if (replay?.caughtUp) return;
+    if (Date.now() > deadline)
+      throw new Error(`replica did not replay ${lsn} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
