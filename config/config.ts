@@ -1,3 +1,4 @@
+import type { SecretSetting } from '../secrets/reference.js';
 import {
   FUNCTION_TARGETS,
   type FunctionTarget,
@@ -7,15 +8,16 @@ import {
   oneOf,
   type Parser,
   port,
+  type SecretVariable,
   SSL_MODES,
   type SslMode,
+  secret,
   text,
 } from './options.js';
 
 export interface HostConfig {
   host: string;
   port: number;
-  password: string;
 }
 
 export interface DatabaseConfig {
@@ -31,15 +33,23 @@ export interface DatabaseConfig {
   maxLifetimeS: number;
 }
 
+export interface SecretsConfig {
+  /** Values or Secret Manager references; resolved by secrets/secretStore.ts before listening. */
+  settings: Partial<Record<SecretVariable, SecretSetting>>;
+  resolveTimeoutMs: number;
+  basicAuthRefreshS: number;
+  emulatorHost: string | undefined;
+}
+
 export interface Config {
   database: DatabaseConfig;
-  /** Absent only for the standalone replicationCheck target, which Cloud Run IAM guards. */
-  basicAuth: { username: string; password: string } | undefined;
+  secrets: SecretsConfig;
+  /** False only for the standalone replicationCheck target, which Cloud Run IAM guards. */
+  basicAuth: boolean;
   port: number;
   functionTarget: FunctionTarget;
   replicaMaxLagMs: number;
   expectedStandbys: number;
-  secretManagerEmulatorHost: string | undefined;
   /** Names the service in application_name and logs (Cloud Run sets K_SERVICE). */
   serviceName: string;
 }
@@ -47,6 +57,7 @@ export interface Config {
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
   }
 }
 
@@ -54,7 +65,8 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Reads the whole environment and reports every problem at once, naming
- * variables and never their (possibly secret) values.
+ * variables and never their (possibly secret) values. `migrate` needs only
+ * the primary.
  */
 export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Config {
   const problems: string[] = [];
@@ -72,43 +84,43 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
       return fallback;
     }
   }
-  function required<T>(name: string, parse: Parser<T>, why: string): T | undefined {
-    if (env[name] === undefined || env[name] === '') {
-      problems.push(`${name} is required ${why}`);
+  function required<T>(name: string, parse: Parser<T>, needed: boolean): T | undefined {
+    if (needed && (env[name] === undefined || env[name] === '')) {
+      problems.push(`${name} is required when POSTGRES_MAIN_HOST is set`);
       return undefined;
     }
     return read(name, parse);
   }
 
-  const functionTarget = read('FUNCTION_TARGET', oneOf(FUNCTION_TARGETS), 'api');
-  const mainHost = required(
-    'POSTGRES_MAIN_HOST',
-    text,
-    '(npm start runs a local cluster without it)',
-  );
-  const why = 'when POSTGRES_MAIN_HOST is set';
   const serving = scope === 'serve';
-  const replicaHost = serving
-    ? required('POSTGRES_REPLICATION_HOST', text, why)
-    : read('POSTGRES_REPLICATION_HOST', text);
-  const mainPassword = required('POSTGRES_MAIN_PASSWORD', text, why);
-  const replicaPassword = read('POSTGRES_REPLICATION_PASSWORD', text) ?? mainPassword;
-
-  const username = serving ? required('BASIC_AUTH_USERNAME', text, why) : undefined;
-  const password = serving ? required('BASIC_AUTH_PASSWORD', text, why) : undefined;
-  if (username?.includes(':')) problems.push('BASIC_AUTH_USERNAME must not contain ":"');
+  const functionTarget = read('FUNCTION_TARGET', oneOf(FUNCTION_TARGETS), 'api');
+  const basicAuth = serving && (functionTarget as string) !== 'replicationCheck';
+  if (!env.POSTGRES_MAIN_HOST) {
+    problems.push('POSTGRES_MAIN_HOST is required (npm start runs a local cluster without it)');
+  }
+  const mainPassword = required('POSTGRES_MAIN_PASSWORD', secret, true);
+  const settings: SecretsConfig['settings'] = {
+    POSTGRES_MAIN_PASSWORD: mainPassword,
+    POSTGRES_REPLICATION_PASSWORD: read('POSTGRES_REPLICATION_PASSWORD', secret) ?? mainPassword,
+  };
+  if (basicAuth) {
+    settings.BASIC_AUTH_USERNAME = required('BASIC_AUTH_USERNAME', secret, true);
+    settings.BASIC_AUTH_PASSWORD = required('BASIC_AUTH_PASSWORD', secret, true);
+    const username = settings.BASIC_AUTH_USERNAME;
+    if (username?.kind === 'literal' && username.value.includes(':')) {
+      problems.push('BASIC_AUTH_USERNAME must not contain ":"');
+    }
+  }
 
   const config: Config = {
     database: {
       primary: {
-        host: mainHost ?? '',
+        host: env.POSTGRES_MAIN_HOST ?? '',
         port: read('POSTGRES_MAIN_PORT', port, 5432),
-        password: mainPassword ?? '',
       },
       replica: {
-        host: replicaHost ?? '',
+        host: required('POSTGRES_REPLICATION_HOST', text, serving) ?? '',
         port: read('POSTGRES_REPLICATION_PORT', port, 5432),
-        password: replicaPassword ?? '',
       },
       user: read('POSTGRES_USER', text, 'postgres'),
       database: read('POSTGRES_DB', text, 'countries'),
@@ -119,12 +131,17 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
       idleTimeoutS: read('DB_IDLE_TIMEOUT_S', integer(0, 86_400), 60),
       maxLifetimeS: read('DB_MAX_LIFETIME_S', integer(0, 86_400), 1800),
     },
-    basicAuth: username && password ? { username, password } : undefined,
+    secrets: {
+      settings,
+      resolveTimeoutMs: read('SECRET_RESOLVE_TIMEOUT_MS', integer(100, 120_000), 10_000),
+      basicAuthRefreshS: read('BASIC_AUTH_REFRESH_S', integer(0, 86_400), 300),
+      emulatorHost: read('SECRET_MANAGER_EMULATOR_HOST', hostPort),
+    },
+    basicAuth,
     port: read('PORT', integer(0, 65535), 8080), // 0: any free port (tests)
     functionTarget,
     replicaMaxLagMs: read('REPLICA_MAX_LAG_MS', integer(1, 600_000), 5000),
     expectedStandbys: read('EXPECTED_STANDBYS', integer(0, 100), 1),
-    secretManagerEmulatorHost: read('SECRET_MANAGER_EMULATOR_HOST', hostPort),
     serviceName: read('K_SERVICE', text, 'pg-replica-functions'),
   };
   if (problems.length > 0) throw new ConfigError(problems);

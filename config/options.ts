@@ -2,6 +2,12 @@
 // Parsers return the value or throw an OptionError with a message that never
 // echoes the raw value of a secret.
 
+import {
+  MalformedReference,
+  parseSecretSetting,
+  type SecretSetting,
+} from '../secrets/reference.js';
+
 export class OptionError extends Error {}
 
 export type Parser<T> = (raw: string) => T;
@@ -51,3 +57,13 @@ export const SECRET_VARIABLES = [
   'BASIC_AUTH_USERNAME',
   'BASIC_AUTH_PASSWORD',
 ] as const;
+export type SecretVariable = (typeof SECRET_VARIABLES)[number];
+
+export const secret: Parser<SecretSetting> = (raw) => {
+  try {
+    return parseSecretSetting(raw);
+  } catch (error) {
+    if (error instanceof MalformedReference) throw new OptionError(error.message);
+    throw error;
+  }
+};

@@ -11,14 +11,18 @@ export interface DatabaseClients {
   close(): Promise<void>;
 }
 
-/** The current password of a host; re-read for every new connection. */
-export type PasswordSource = (role: HostRole) => string | Promise<string>;
+export interface PasswordSource {
+  /** The current password of a host; read for every new connection. */
+  current(role: HostRole): string | Promise<string>;
+  /** After Postgres rejected the password: reads it again; true if retrying may help. */
+  refresh(role: HostRole): Promise<boolean>;
+}
 
 /** The two shared clients of the process, created once and used by every handler. */
 export function createDatabaseClients(
   config: DatabaseConfig,
   applicationName: string,
-  passwordOf: PasswordSource = (role) => config[role].password,
+  passwords: PasswordSource,
 ): DatabaseClients {
   const open = (role: HostRole) =>
     createHostClient(
@@ -28,7 +32,8 @@ export function createDatabaseClients(
         port: config[role].port,
         user: config.user,
         database: config.database,
-        password: () => passwordOf(role),
+        password: () => passwords.current(role),
+        onAuthenticationFailure: () => passwords.refresh(role),
         sslMode: config.sslMode,
         poolMax: config.poolMax,
         connectTimeoutMs: config.connectTimeoutMs,

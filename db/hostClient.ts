@@ -3,7 +3,7 @@ import postgres, { type Sql } from 'postgres';
 import type { SslMode } from '../config/options.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
 import { DatabaseUnavailableError, type HostRole } from './errors.js';
-import { isRetryable, unavailableReason } from './sqlState.js';
+import { isAuthenticationFailure, isRetryable, unavailableReason } from './sqlState.js';
 
 export interface HostSettings {
   role: HostRole;
@@ -13,6 +13,8 @@ export interface HostSettings {
   database: string;
   /** Called for every new connection, so a rotated password takes effect without a restart. */
   password: () => string | Promise<string>;
+  /** Called when Postgres rejects the password (a rotation); true if a retry may now succeed. */
+  onAuthenticationFailure?: () => Promise<boolean>;
   sslMode: SslMode;
   poolMax: number;
   connectTimeoutMs: number;
@@ -109,8 +111,11 @@ export function createHostClient<Queries>(
           retire(pool);
           throw new DatabaseUnavailableError(settings.role, error.message);
         }
-        if (options.idempotent && attempt === 0 && isRetryable(error) && Date.now() < deadline) {
-          continue;
+        if (attempt === 0 && Date.now() < deadline) {
+          if (options.idempotent && isRetryable(error)) continue;
+          // A rejected password reaches no query, so retrying is safe for writes too.
+          if (isAuthenticationFailure(error) && (await settings.onAuthenticationFailure?.()))
+            continue;
         }
         const reason = unavailableReason(error);
         if (reason) throw new DatabaseUnavailableError(settings.role, reason, { cause: error });

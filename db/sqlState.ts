@@ -67,3 +67,9 @@ export function isRetryable(error: unknown): boolean {
   const code = driverErrorOf(error)?.code;
   return code !== undefined && RETRYABLE_CODES.has(code);
 }
+
+/** invalid_password (28P01) or invalid_authorization_specification (28000). */
+export function isAuthenticationFailure(error: unknown): boolean {
+  const code = driverErrorOf(error)?.code;
+  return code === '28P01' || code === '28000';
+}

@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import { createDatabaseClients, type DatabaseClients } from '../db/clients.js';
 import { registerFunctions } from '../functions/index.js';
-import type { CredentialSource } from '../http/basicAuth.js';
+import { basicAuthCredentials, databasePasswords } from '../secrets/credentials.js';
+import type { SecretStore } from '../secrets/secretStore.js';
 import { createHttpServer } from './httpServer.js';
-import type { Logger } from './log.js';
+import { describeError, type Logger } from './log.js';
 
 export interface RunningService {
   server: Server;
@@ -19,34 +20,66 @@ export interface RunningService {
 
 export interface ServiceOptions {
   log: Logger;
+  secrets: SecretStore;
   /** Interface to listen on; all interfaces when omitted (Cloud Run). */
   host?: string;
-  credentials?: CredentialSource;
   /** Force-closes connections still open this long after close() was called. */
   drainTimeoutMs?: number;
+}
+
+// Basic credentials referenced from Secret Manager are read again on an
+// interval, so a rotated credential takes effect without a deploy.
+function refreshBasicAuth(
+  config: Config,
+  secrets: SecretStore,
+  log: Logger,
+): NodeJS.Timeout | undefined {
+  const variables = (['BASIC_AUTH_USERNAME', 'BASIC_AUTH_PASSWORD'] as const).filter(
+    (variable) => config.basicAuth && secrets.isReference(variable),
+  );
+  if (variables.length === 0 || config.secrets.basicAuthRefreshS === 0) return undefined;
+  const timer = setInterval(() => {
+    for (const variable of variables) {
+      secrets.refresh(variable).catch((error: unknown) => {
+        log(
+          'WARNING',
+          `could not refresh ${variable}; keeping the current value`,
+          describeError(error),
+        );
+      });
+    }
+  }, config.secrets.basicAuthRefreshS * 1000);
+  timer.unref();
+  return timer;
 }
 
 export async function startService(
   config: Config,
   options: ServiceOptions,
 ): Promise<RunningService> {
-  const basicAuth = config.basicAuth;
-  const credentials = options.credentials ?? (basicAuth ? () => [basicAuth] : undefined);
+  const { secrets, log } = options;
   const db = createDatabaseClients(
     config.database,
     `${config.serviceName}:${config.functionTarget}`,
+    databasePasswords(secrets),
   );
-  registerFunctions({ db, credentials, log: options.log });
-  const server = createHttpServer(config.functionTarget, options.log);
+  registerFunctions({
+    db,
+    credentials: config.basicAuth ? basicAuthCredentials(secrets) : undefined,
+    log,
+  });
+  const server = createHttpServer(config.functionTarget, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, options.host, () => resolve());
   });
+  const refreshTimer = refreshBasicAuth(config, secrets, log);
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? 'localhost';
 
   let closing: Promise<void> | undefined;
   async function drain(): Promise<void> {
+    clearInterval(refreshTimer);
     const force = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 8000);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Keep-alive connections go idle as their last response ends: close them then.
@@ -55,7 +88,7 @@ export async function startService(
     await closed;
     clearInterval(sweep);
     clearTimeout(force);
-    await db.close();
+    await Promise.all([db.close(), secrets.close()]);
   }
 
   return {

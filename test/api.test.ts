@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/config.js';
 import type { RunningService } from '../server/service.js';
-import { startService } from '../server/service.js';
 import { type Client, httpClient } from './support/http.js';
+import { startTestService } from './support/service.js';
 import { startTestPair, type TestPair } from './support/testPair.js';
 
-const quiet = () => {};
 let pair: TestPair;
 let service: RunningService;
 let api: Client;
 
 beforeAll(async () => {
   pair = await startTestPair();
-  service = await startService(parseConfig({ ...pair.env, PORT: '0' }), {
-    log: quiet,
-    host: '127.0.0.1',
-  });
+  service = await startTestService(pair.env);
   api = httpClient(service.url, pair.env);
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parseConfig } from '../config/config.js';
-import { type RunningService, startService } from '../server/service.js';
+import type { RunningService } from '../server/service.js';
 import { type Client, httpClient } from './support/http.js';
+import { startTestService } from './support/service.js';
 import { startTestPair, type TestPair } from './support/testPair.js';
 
 const CONNECT_TIMEOUT_MS = 1000;
@@ -20,7 +20,7 @@ beforeAll(async () => {
     DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
     DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
   };
-  service = await startService(parseConfig(env), { log: () => {}, host: '127.0.0.1' });
+  service = await startTestService(env);
   api = httpClient(service.url, pair.env);
 });
 afterAll(async () => {

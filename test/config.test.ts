@@ -23,8 +23,8 @@ describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(remote);
     expect(config.database).toMatchObject({
-      primary: { host: 'primary.internal', port: 5432, password: 'hunter2-main' },
-      replica: { host: 'replica.internal', port: 5432, password: 'hunter2-main' },
+      primary: { host: 'primary.internal', port: 5432 },
+      replica: { host: 'replica.internal', port: 5432 },
       user: 'postgres',
       database: 'countries',
       sslMode: 'require',

@@ -1,0 +1,48 @@
+import { ConfigError, parseConfig } from '../config/config.js';
+import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
+import { SecretResolutionError } from '../secrets/secretStore.js';
+import { log as defaultLog, type Logger } from './log.js';
+import { type RunningService, startService } from './service.js';
+import { onShutdownSignal } from './shutdown.js';
+
+export interface BootstrapOptions {
+  log?: Logger;
+  host?: string;
+  /** Runs after the server has drained, before the process exits (the local cluster stops here). */
+  afterClose?: () => Promise<void>;
+}
+
+/**
+ * Configuration, then secrets (all references resolved before listening),
+ * then the server; SIGTERM/SIGINT drain it. Any start-up failure is one log
+ * line naming what is wrong, and exit code 1.
+ */
+export async function bootstrap(
+  env: Record<string, string | undefined>,
+  options: BootstrapOptions = {},
+): Promise<RunningService> {
+  const log = options.log ?? defaultLog;
+  try {
+    const config = parseConfig(env);
+    const secrets = await loadConfiguredSecrets(config.secrets);
+    const service = await startService(config, {
+      log,
+      secrets,
+      ...(options.host ? { host: options.host } : {}),
+    });
+    onShutdownSignal(log, async () => {
+      await service.close();
+      await options.afterClose?.();
+    });
+    log('INFO', `serving ${config.functionTarget} on port ${service.port}`, {
+      target: config.functionTarget,
+      port: service.port,
+    });
+    return service;
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof SecretResolutionError;
+    log('ERROR', known ? (error as Error).message : `start-up failed: ${String(error)}`);
+    await options.afterClose?.();
+    process.exit(1);
+  }
+}
