@@ -99,9 +99,10 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
     problems.push('POSTGRES_MAIN_HOST is required (npm start runs a local cluster without it)');
   }
   const mainPassword = required('POSTGRES_MAIN_PASSWORD', secret, true);
+  // Without its own, the replica uses the main password entry (resolved and rotated once).
   const settings: SecretsConfig['settings'] = {
     POSTGRES_MAIN_PASSWORD: mainPassword,
-    POSTGRES_REPLICATION_PASSWORD: read('POSTGRES_REPLICATION_PASSWORD', secret) ?? mainPassword,
+    POSTGRES_REPLICATION_PASSWORD: read('POSTGRES_REPLICATION_PASSWORD', secret),
   };
   if (basicAuth) {
     settings.BASIC_AUTH_USERNAME = required('BASIC_AUTH_USERNAME', secret, true);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres, { type Sql } from 'postgres';
 import type { SslMode } from '../config/options.js';
@@ -31,7 +32,7 @@ export interface Pool<Queries> {
 }
 
 export interface QueryOptions {
-  /** Safe to run twice: retried once on a new connection after a connection-level error. */
+  /** Safe to run again: retried on a connection-level error (a terminated backend). */
   idempotent?: boolean;
 }
 
@@ -96,13 +97,22 @@ export function createHostClient<Queries>(
     pool.sql.end({ timeout: settings.queryTimeoutMs / 1000 }).catch(() => {});
   }
 
+  // Bounded by the request's own deadline: a slow Secret Manager must not hang it.
+  function refreshPassword(deadline: number): Promise<boolean> {
+    const refresh = settings.onAuthenticationFailure;
+    if (!refresh) return Promise.resolve(false);
+    return withDeadline(refresh(), deadline - Date.now()).catch(() => false);
+  }
+
   async function query<T>(
     work: (pool: Pool<Queries>) => Promise<T>,
     options: QueryOptions = {},
   ): Promise<T> {
     if (closed) throw new DatabaseUnavailableError(settings.role, 'client is shutting down');
     const deadline = Date.now() + settings.queryTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
+    let connectionRetries = 0;
+    let authenticationRetries = 0;
+    for (;;) {
       const pool = current;
       try {
         return await withDeadline(work(pool), deadline - Date.now(), settings.queryTimeoutMs);
@@ -111,11 +121,26 @@ export function createHostClient<Queries>(
           retire(pool);
           throw new DatabaseUnavailableError(settings.role, error.message);
         }
-        if (attempt === 0 && Date.now() < deadline) {
-          if (options.idempotent && isRetryable(error)) continue;
-          // A rejected password reaches no query, so retrying is safe for writes too.
-          if (isAuthenticationFailure(error) && (await settings.onAuthenticationFailure?.()))
+        if (Date.now() < deadline) {
+          // Up to three times, a little later each time: when many backends
+          // are terminated at once, a retry may pick another connection whose
+          // close has not been noticed yet.
+          if (options.idempotent && connectionRetries < 3 && isRetryable(error)) {
+            connectionRetries++;
+            await sleep(Math.min(25 * connectionRetries, Math.max(0, deadline - Date.now())));
             continue;
+          }
+          // A rejected password reaches no query, so retrying is safe for writes
+          // too. More than once: a retry may land on a connection that was
+          // already authenticating with the old password.
+          if (
+            authenticationRetries < 3 &&
+            isAuthenticationFailure(error) &&
+            (await refreshPassword(deadline))
+          ) {
+            authenticationRetries++;
+            continue;
+          }
         }
         const reason = unavailableReason(error);
         if (reason) throw new DatabaseUnavailableError(settings.role, reason, { cause: error });

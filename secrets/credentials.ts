@@ -3,17 +3,16 @@ import type { HostRole } from '../db/errors.js';
 import type { CredentialSource } from '../http/basicAuth.js';
 import type { SecretStore } from './secretStore.js';
 
-const PASSWORD_VARIABLE = {
-  primary: 'POSTGRES_MAIN_PASSWORD',
-  replica: 'POSTGRES_REPLICATION_PASSWORD',
-} as const satisfies Record<HostRole, string>;
-
 /** Database passwords from the store; a rejected password is read again from Secret Manager. */
 export function databasePasswords(store: SecretStore): PasswordSource {
+  const variableOf = (role: HostRole) =>
+    role === 'replica' && store.has('POSTGRES_REPLICATION_PASSWORD')
+      ? 'POSTGRES_REPLICATION_PASSWORD'
+      : 'POSTGRES_MAIN_PASSWORD';
   return {
-    current: (role) => store.current(PASSWORD_VARIABLE[role]),
+    current: (role) => store.current(variableOf(role)),
     async refresh(role) {
-      const variable = PASSWORD_VARIABLE[role];
+      const variable = variableOf(role);
       if (!store.isReference(variable)) return false;
       // A failed read keeps the old value; the one retry then fails as before.
       await store.refresh(variable).catch(() => {});

@@ -24,6 +24,7 @@ export interface SecretStore {
   /** The current value and, for `latest` references, the previous version while it is enabled. */
   accepted(variable: SecretVariable): readonly string[];
   isReference(variable: SecretVariable): boolean;
+  has(variable: SecretVariable): boolean;
   /**
    * Reads the reference again. Concurrent calls share one read, and a
    * variable is read at most once per `minRefreshIntervalMs`.
@@ -91,7 +92,7 @@ export async function loadSecrets(
         entries.set(variable, {
           setting,
           ...value,
-          lastRefresh: Date.now(),
+          lastRefresh: 0, // the first refresh after start-up is never rate-limited
           refreshing: undefined,
         });
       } catch (error) {
@@ -117,6 +118,7 @@ export async function loadSecrets(
       return [entry.current, ...entry.previous];
     },
     isReference: (variable) => entries.get(variable)?.setting.kind === 'reference',
+    has: (variable) => entries.has(variable),
     refresh(variable) {
       const entry = entryOf(variable);
       if (entry.setting.kind === 'literal') return Promise.resolve();

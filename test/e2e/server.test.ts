@@ -1,8 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSecretManager } from '../../dev/fakeSecretManager.js';
 import { httpClient } from '../support/http.js';
 import { type Spawned, spawnEntry } from '../support/process.js';
-import { startTestPair, type TestPair } from '../support/testPair.js';
+import { APP, startTestPair, type TestPair } from '../support/testPair.js';
 
 // The production entry point (the container's command runs its compiled form)
 // as a real process, spoken to over HTTP.
@@ -68,6 +69,56 @@ describe('the server process', () => {
       expect(output).toContain(name);
     }
     expect(output).not.toContain('do-not-print-me');
+  });
+
+  it('starts and serves with every secret a Secret Manager reference', async () => {
+    const fake = await startFakeSecretManager();
+    try {
+      fake.addVersion('proj', 'db', APP.password);
+      fake.addVersion('proj', 'user', 'sm-user');
+      fake.addVersion('proj', 'password', 'sm-password');
+      const { server, url } = await startServer({
+        SECRET_MANAGER_EMULATOR_HOST: fake.address,
+        POSTGRES_MAIN_PASSWORD: 'gcp:secretmanager:projects/proj/secrets/db',
+        POSTGRES_REPLICATION_PASSWORD: 'gcp:secretmanager:projects/proj/secrets/db/versions/1',
+        BASIC_AUTH_USERNAME: 'projects/proj/secrets/user/versions/latest',
+        BASIC_AUTH_PASSWORD: 'gcp:secretmanager:projects/proj/secrets/password',
+      });
+      try {
+        const api = httpClient(url, {
+          BASIC_AUTH_USERNAME: 'sm-user',
+          BASIC_AUTH_PASSWORD: 'sm-password',
+        });
+        expect((await api.request('GET', '/country/US')).status).toBe(200);
+        expect((await api.request('GET', '/country_replica/US')).status).toBe(200);
+        expect(server.output()).not.toMatch(/sm-password|app-test-password/);
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('exits non-zero within the deadline when a reference cannot be resolved, naming the variable', async () => {
+    const fake = await startFakeSecretManager();
+    try {
+      const started = performance.now();
+      const server = spawnEntry(ENTRY, {
+        ...pair.env,
+        SECRET_MANAGER_EMULATOR_HOST: fake.address,
+        SECRET_RESOLVE_TIMEOUT_MS: '2000',
+        BASIC_AUTH_PASSWORD: 'gcp:secretmanager:projects/proj/secrets/absent',
+      });
+      expect(await server.exited).toBe(1);
+      expect(performance.now() - started).toBeLessThan(2000 + 5000); // process start-up included
+      expect(server.output()).toContain(
+        'BASIC_AUTH_PASSWORD (projects/proj/secrets/absent/versions/latest): NOT_FOUND',
+      );
+    } finally {
+      await fake.close();
+    }
   });
 
   it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
