@@ -2,7 +2,7 @@ import { ConfigError, parseConfig } from '../config/config.js';
 import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
 import { SecretResolutionError } from '../secrets/secretStore.js';
 import { log as defaultLog, type Logger } from './log.js';
-import { type RunningService, startService } from './service.js';
+import type { RunningService } from './service.js';
 import { onShutdownSignal } from './shutdown.js';
 
 export interface BootstrapOptions {
@@ -24,7 +24,11 @@ export async function bootstrap(
   const log = options.log ?? defaultLog;
   try {
     const config = parseConfig(env);
-    const secrets = await loadConfiguredSecrets(config.secrets);
+    // Secret Manager answers while the server's modules load.
+    const [secrets, { startService }] = await Promise.all([
+      loadConfiguredSecrets(config.secrets),
+      import('./service.js'),
+    ]);
     const service = await startService(config, {
       log,
       secrets,
