@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runMigrations } from '../db/migrate.js';
+import { startFakeSecretManager } from '../dev/fakeSecretManager.js';
+import { spawnEntry } from './support/process.js';
 import { APP, startTestPair, type TestPair } from './support/testPair.js';
 
 let pair: TestPair;
@@ -35,4 +37,27 @@ it('migrates as a non-superuser owner, safely when two runs race, and seeds 249 
   expect((await sql`select hash from drizzle.__drizzle_migrations`).length).toBe(2);
   const [us] = await sql`select name, country_id from country where two_letter = 'US'`;
   expect(us).toEqual({ name: 'United States of America', country_id: 840 });
+});
+
+it('runs as `npm run db:migrate` does, with the password from Secret Manager, and exits 0', async () => {
+  const fake = await startFakeSecretManager();
+  try {
+    fake.addVersion('proj', 'db', APP.password);
+    const job = spawnEntry('db/migrateMain.ts', {
+      ...pair.env,
+      POSTGRES_MAIN_PASSWORD: 'gcp:secretmanager:projects/proj/secrets/db',
+      POSTGRES_REPLICATION_HOST: undefined,
+      BASIC_AUTH_USERNAME: undefined,
+      BASIC_AUTH_PASSWORD: undefined,
+      SECRET_MANAGER_EMULATOR_HOST: fake.address,
+    });
+    expect(await job.exited).toBe(0);
+    expect(job.output()).toContain('migrations applied');
+    expect(job.output()).not.toContain(APP.password);
+  } finally {
+    await fake.close();
+  }
+  const failing = spawnEntry('db/migrateMain.ts', {});
+  expect(await failing.exited).toBe(1);
+  expect(failing.output()).toContain('POSTGRES_MAIN_HOST');
 });
