@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, check, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 // The checks repeat the HTTP validation so that no client, including psql,
 // can store what the API would refuse.
@@ -22,3 +22,11 @@ export const country = pgTable(
 );
 
 export type Country = typeof country.$inferSelect;
+
+// One row per prober (the deployment's service name), upserted by every
+// replication check, so the table never grows.
+export const replicationHeartbeat = pgTable('replication_heartbeat', {
+  prober: text('prober').primaryKey(),
+  sequence: bigint('sequence', { mode: 'number' }).notNull(),
+  beatAt: timestamp('beat_at', { withTimezone: true }).notNull(),
+});

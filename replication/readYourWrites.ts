@@ -1,0 +1,61 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { CountryHost } from '../db/clients.js';
+import { HttpProblem } from '../http/problem.js';
+
+const POLL_INTERVAL_MS = 5;
+
+export interface ConsistentRead<T> {
+  result: T;
+  /** The replica's replay position when the read ran: at or after min_lsn. */
+  replicaLsn: string;
+  waitedMs: number;
+}
+
+const replicaBehind = (minLsn: string, replicaLsn: string | null, waitMs: number) =>
+  new HttpProblem({
+    status: 503,
+    type: 'replica-behind',
+    title: 'Service Unavailable',
+    detail: `the replica had not replayed ${minLsn} after ${waitMs} ms`,
+    headers: { 'Retry-After': '1' },
+    extensions: { min_lsn: minLsn, replica_lsn: replicaLsn },
+  });
+
+/**
+ * Waits until the replica has replayed `minLsn`, then reads. The LSN test and
+ * the read run on one reserved connection (the replica host may balance over
+ * several replicas), as two statements: one statement's snapshot may predate
+ * its own LSN test. Each poll is a short query; no connection is held
+ * between polls.
+ */
+export async function readAtLeast<T>(
+  replica: CountryHost,
+  minLsn: string,
+  waitMs: number,
+  read: (db: PostgresJsDatabase) => Promise<T>,
+): Promise<ConsistentRead<T>> {
+  const started = performance.now();
+  for (;;) {
+    const attempt = await replica.query(
+      async (pool) => {
+        const connection = await pool.sql.reserve();
+        try {
+          const [position] = await connection<{ lsn: string | null; reached: boolean }[]>`
+            select pg_last_wal_replay_lsn()::text as lsn,
+                   coalesce(pg_last_wal_replay_lsn() >= ${minLsn}::pg_lsn, false) as reached`;
+          if (!position?.reached) return { reached: false as const, lsn: position?.lsn ?? null };
+          const result = await read(drizzle({ client: connection }));
+          return { reached: true as const, lsn: position.lsn ?? minLsn, result };
+        } finally {
+          connection.release();
+        }
+      },
+      { idempotent: true },
+    );
+    const waitedMs = performance.now() - started;
+    if (attempt.reached) return { result: attempt.result, replicaLsn: attempt.lsn, waitedMs };
+    if (waitedMs >= waitMs) throw replicaBehind(minLsn, attempt.lsn, waitMs);
+    await sleep(Math.min(POLL_INTERVAL_MS, waitMs - waitedMs));
+  }
+}
