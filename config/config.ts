@@ -94,7 +94,7 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
 
   const serving = scope === 'serve';
   const functionTarget = read('FUNCTION_TARGET', oneOf(FUNCTION_TARGETS), 'api');
-  const basicAuth = serving && (functionTarget as string) !== 'replicationCheck';
+  const basicAuth = serving && functionTarget !== 'replicationCheck';
   if (!env.POSTGRES_MAIN_HOST) {
     problems.push('POSTGRES_MAIN_HOST is required (npm start runs a local cluster without it)');
   }

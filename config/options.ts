@@ -44,7 +44,13 @@ export const hostPort: Parser<string> = (raw) => {
   return raw.trim();
 };
 
-export const FUNCTION_TARGETS = ['api', 'status', 'country', 'countryReplica'] as const;
+export const FUNCTION_TARGETS = [
+  'api',
+  'status',
+  'country',
+  'countryReplica',
+  'replicationCheck',
+] as const;
 export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-full'] as const;

@@ -34,6 +34,8 @@ export interface Pool<Queries> {
 export interface QueryOptions {
   /** Safe to run again: retried on a connection-level error (a terminated backend). */
   idempotent?: boolean;
+  /** A longer deadline for work that polls (the replication check); default DB_QUERY_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export interface HostClient<Queries> {
@@ -109,13 +111,14 @@ export function createHostClient<Queries>(
     options: QueryOptions = {},
   ): Promise<T> {
     if (closed) throw new DatabaseUnavailableError(settings.role, 'client is shutting down');
-    const deadline = Date.now() + settings.queryTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? settings.queryTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let connectionRetries = 0;
     let authenticationRetries = 0;
     for (;;) {
       const pool = current;
       try {
-        return await withDeadline(work(pool), deadline - Date.now(), settings.queryTimeoutMs);
+        return await withDeadline(work(pool), deadline - Date.now(), timeoutMs);
       } catch (error) {
         if (error instanceof DeadlineExceeded) {
           retire(pool);

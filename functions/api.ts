@@ -3,6 +3,8 @@ import { countryRoutes } from './country.js';
 import { countryReplicaRoutes } from './countryReplica.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { openapiRoutes } from './openapi.js';
+import { replicationCheckRoutes } from './replicationCheck.js';
+import { replicationStatusRoutes } from './replicationStatus.js';
 import { statusRoutes } from './status.js';
 
 /** Every public path on one URL, as the old app served them. */
@@ -12,5 +14,7 @@ export function apiRoutes(deps: ServiceDependencies): Route[] {
     ...openapiRoutes,
     ...countryRoutes(deps.db.primary),
     ...countryReplicaRoutes(deps.db.replica),
+    ...replicationCheckRoutes(deps, true),
+    ...replicationStatusRoutes(deps),
   ];
 }

@@ -1,5 +1,6 @@
 import type { DatabaseClients } from '../db/clients.js';
 import type { CredentialSource } from '../http/basicAuth.js';
+import type { CheckSettings } from '../replication/check.js';
 import type { Logger } from '../server/log.js';
 
 /** What the handlers share for the life of the process. */
@@ -7,4 +8,5 @@ export interface ServiceDependencies {
   db: DatabaseClients;
   credentials: CredentialSource | undefined;
   log: Logger;
+  replication: CheckSettings;
 }

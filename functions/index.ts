@@ -5,6 +5,7 @@ import { apiRoutes } from './api.js';
 import { countryRoutes } from './country.js';
 import { countryReplicaRoutes } from './countryReplica.js';
 import type { ServiceDependencies } from './dependencies.js';
+import { replicationCheckRoutes } from './replicationCheck.js';
 import { statusRoutes } from './status.js';
 
 const TARGETS: Record<FunctionTarget, (deps: ServiceDependencies) => Route[]> = {
@@ -12,6 +13,7 @@ const TARGETS: Record<FunctionTarget, (deps: ServiceDependencies) => Route[]> = 
   status: () => statusRoutes,
   country: (deps) => countryRoutes(deps.db.primary),
   countryReplica: (deps) => countryReplicaRoutes(deps.db.replica),
+  replicationCheck: (deps) => replicationCheckRoutes(deps, false),
 };
 
 /** Registers every function with the Functions Framework; FUNCTION_TARGET picks the one served. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { CountryHost } from '../db/clients.js';
+import { drizzleOnReserved } from '../db/reservedDrizzle.js';
 import { HttpProblem } from '../http/problem.js';
 
 const POLL_INTERVAL_MS = 5;
@@ -45,7 +46,7 @@ export async function readAtLeast<T>(
             select pg_last_wal_replay_lsn()::text as lsn,
                    coalesce(pg_last_wal_replay_lsn() >= ${minLsn}::pg_lsn, false) as reached`;
           if (!position?.reached) return { reached: false as const, lsn: position?.lsn ?? null };
-          const result = await read(drizzle({ client: connection }));
+          const result = await read(drizzleOnReserved(pool.sql, connection));
           return { reached: true as const, lsn: position.lsn ?? minLsn, result };
         } finally {
           connection.release();

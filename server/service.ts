@@ -67,6 +67,12 @@ export async function startService(
     db,
     credentials: config.basicAuth ? basicAuthCredentials(secrets) : undefined,
     log,
+    replication: {
+      prober: config.serviceName,
+      maxLagMs: config.replicaMaxLagMs,
+      expectedStandbys: config.expectedStandbys,
+      queryTimeoutMs: config.database.queryTimeoutMs,
+    },
   });
   const server = createHttpServer(config.functionTarget, log);
   await new Promise<void>((resolve, reject) => {

@@ -1,10 +1,14 @@
 import { parseConfig } from '../../config/config.js';
 import { loadConfiguredSecrets } from '../../secrets/loadFromConfig.js';
+import type { Logger } from '../../server/log.js';
 import { type RunningService, startService } from '../../server/service.js';
 
 /** The service in this process, as bootstrap starts it, quiet, on a free port. */
-export async function startTestService(env: Record<string, string>): Promise<RunningService> {
+export async function startTestService(
+  env: Record<string, string | undefined>,
+  log: Logger = () => {},
+): Promise<RunningService> {
   const config = parseConfig({ PORT: '0', ...env });
   const secrets = await loadConfiguredSecrets(config.secrets);
-  return startService(config, { log: () => {}, secrets, host: '127.0.0.1' });
+  return startService(config, { log, secrets, host: '127.0.0.1' });
 }

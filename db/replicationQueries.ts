@@ -1,0 +1,102 @@
+import type { Sql } from 'postgres';
+
+// Catalog queries for replication health. They need pg_monitor (CloudNativePG's
+// app owner gets it), never a superuser. Numbers come back as float8 because
+// postgres.js returns numeric and int8 as strings; timestamps are strings
+// because Drizzle turns postgres.js's date parsing off for the whole pool.
+
+export interface HostFacts {
+  in_recovery: boolean;
+  system_identifier: string;
+  timeline: number;
+  /** The primary's WAL write position; null in recovery. */
+  current_lsn: string | null;
+  /** In recovery: what has been received and replayed. */
+  receive_lsn: string | null;
+  replay_lsn: string | null;
+  last_replay_at: string | null;
+  /** In recovery: ms since the last replayed transaction committed on the primary (this host's clock). */
+  since_last_replay_ms: number | null;
+  synchronous_standby_names: string;
+  synchronous_commit: string;
+}
+
+export function hostFacts(sql: Sql): Promise<HostFacts[]> {
+  return sql<HostFacts[]>`
+    select pg_is_in_recovery() as in_recovery,
+           (select system_identifier::text from pg_control_system()) as system_identifier,
+           case when pg_is_in_recovery()
+                then coalesce((select received_tli from pg_stat_wal_receiver),
+                              (select timeline_id from pg_control_checkpoint()))
+                else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int
+           end as timeline,
+           case when pg_is_in_recovery() then null else pg_current_wal_lsn()::text end as current_lsn,
+           pg_last_wal_receive_lsn()::text as receive_lsn,
+           pg_last_wal_replay_lsn()::text as replay_lsn,
+           pg_last_xact_replay_timestamp() as last_replay_at,
+           (extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000)::float8 as since_last_replay_ms,
+           current_setting('synchronous_standby_names') as synchronous_standby_names,
+           current_setting('synchronous_commit') as synchronous_commit`;
+}
+
+export interface StandbyRow {
+  application_name: string;
+  client_addr: string | null;
+  state: string;
+  sync_state: string;
+  sent_lsn: string | null;
+  replay_lsn: string | null;
+  write_lag_ms: number | null;
+  flush_lag_ms: number | null;
+  replay_lag_ms: number | null;
+  replay_lag_bytes: number | null;
+}
+
+/** On the primary: every standby streaming from it. */
+export function standbys(sql: Sql): Promise<StandbyRow[]> {
+  return sql<StandbyRow[]>`
+    select application_name, host(client_addr) as client_addr, state, sync_state,
+           sent_lsn::text, replay_lsn::text,
+           (extract(epoch from write_lag) * 1000)::float8 as write_lag_ms,
+           (extract(epoch from flush_lag) * 1000)::float8 as flush_lag_ms,
+           (extract(epoch from replay_lag) * 1000)::float8 as replay_lag_ms,
+           pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 as replay_lag_bytes
+    from pg_stat_replication
+    order by application_name, client_addr`;
+}
+
+export interface SlotRow {
+  slot_name: string;
+  slot_type: string;
+  active: boolean;
+  wal_status: string | null;
+  retained_wal_bytes: number | null;
+}
+
+/** On the primary: WAL each replication slot keeps from being recycled. */
+export function replicationSlots(sql: Sql): Promise<SlotRow[]> {
+  return sql<SlotRow[]>`
+    select slot_name, slot_type, active, wal_status,
+           pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8 as retained_wal_bytes
+    from pg_replication_slots
+    order by slot_name`;
+}
+
+export interface WalReceiverRow {
+  status: string;
+  sender_host: string | null;
+  sender_port: number | null;
+  received_tli: number;
+  flushed_lsn: string | null;
+  latest_end_lsn: string | null;
+  last_msg_receipt_time: string | null;
+  slot_name: string | null;
+}
+
+/** On a standby: its WAL receiver (never its conninfo, which names the replication user). */
+export function walReceiver(sql: Sql): Promise<WalReceiverRow[]> {
+  return sql<WalReceiverRow[]>`
+    select status, sender_host, sender_port, received_tli, flushed_lsn::text,
+           latest_end_lsn::text, last_msg_receipt_time, slot_name
+    from pg_stat_wal_receiver`;
+}

@@ -1,0 +1,22 @@
+/** Every way the replication check can fail, most fundamental first; the first found names the 503. */
+export const FAILURE_TYPES = [
+  'primary-unreachable',
+  'replica-unreachable',
+  'primary-in-recovery',
+  'replica-not-standby',
+  'different-cluster',
+  'timeline-mismatch',
+  'synchronous-standby-missing',
+  'standbys-missing',
+  'replication-lag',
+] as const;
+
+export type FailureType = (typeof FAILURE_TYPES)[number];
+
+export interface Failure {
+  type: FailureType;
+  detail: string;
+}
+
+export const byImportance = (a: Failure, b: Failure) =>
+  FAILURE_TYPES.indexOf(a.type) - FAILURE_TYPES.indexOf(b.type);
