@@ -21,6 +21,24 @@ const twoLetterParameter = {
   schema: { type: 'string', pattern: '^[A-Za-z]{2}$' },
 };
 
+const consistencyParameters = [
+  {
+    name: 'min_lsn',
+    in: 'query',
+    description:
+      'Wait until the replica has replayed this WAL position (an X-Primary-LSN), then read',
+    schema: { type: 'string', pattern: '^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$' },
+  },
+  {
+    name: 'wait_ms',
+    in: 'query',
+    description: 'How long to wait for min_lsn (default 2000)',
+    schema: { type: 'integer', minimum: 0, maximum: 10000 },
+  },
+];
+
+const lsnHeader = (description: string) => ({ description, schema: { type: 'string' } });
+
 const pageParameters = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
   { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 999 } },
@@ -41,14 +59,19 @@ const oneCountry = {
 
 function reads(host: 'primary' | 'replica') {
   const security = [{ basicAuth: [] }];
+  const replica = host === 'replica';
+  const extra = replica ? consistencyParameters : [];
+  const headers = replica
+    ? { headers: { 'X-Replica-LSN': lsnHeader('The replay position the answer reflects') } }
+    : {};
   return {
     list: {
       get: {
         summary: `List countries from the ${host}`,
         security,
-        parameters: pageParameters,
+        parameters: [...pageParameters, ...extra],
         responses: {
-          200: countryList,
+          200: { ...countryList, ...headers },
           400: responses.badRequest,
           401: responses.unauthorized,
           503: responses.unavailable,
@@ -59,9 +82,9 @@ function reads(host: 'primary' | 'replica') {
       get: {
         summary: `Read one country from the ${host}`,
         security,
-        parameters: [twoLetterParameter],
+        parameters: [twoLetterParameter, ...extra],
         responses: {
-          200: oneCountry,
+          200: { ...oneCountry, ...headers },
           400: responses.badRequest,
           401: responses.unauthorized,
           404: responses.notFound,
@@ -121,7 +144,12 @@ export const openapiDocument = {
           201: {
             ...oneCountry,
             description: 'Created',
-            headers: { Location: { schema: { type: 'string' } } },
+            headers: {
+              Location: { schema: { type: 'string' } },
+              'X-Primary-LSN': lsnHeader(
+                'At or after the end of the commit record; pass as min_lsn',
+              ),
+            },
           },
           400: responses.badRequest,
           401: responses.unauthorized,
@@ -139,7 +167,10 @@ export const openapiDocument = {
         security: [{ basicAuth: [] }],
         parameters: [twoLetterParameter],
         responses: {
-          204: { description: 'Deleted' },
+          204: {
+            description: 'Deleted',
+            headers: { 'X-Primary-LSN': lsnHeader('At or after the end of the commit record') },
+          },
           400: responses.badRequest,
           401: responses.unauthorized,
           404: responses.notFound,
@@ -149,6 +180,52 @@ export const openapiDocument = {
     },
     '/country_replica': { get: replicaReads.list.get },
     '/country_replica/{two_letter}': { get: replicaReads.one.get },
+    '/replication_check': {
+      post: {
+        summary: 'Write a heartbeat on the primary and time its arrival on the replica',
+        description:
+          'Basic auth under the api target; none when deployed alone (Cloud Run IAM, Cloud Scheduler OIDC). ' +
+          'A 503 is named after the most fundamental failure: primary-unreachable, replica-unreachable, ' +
+          'primary-in-recovery, replica-not-standby, different-cluster, timeline-mismatch, ' +
+          'synchronous-standby-missing, standbys-missing, replication-lag; `failures` lists all.',
+        security: [{ basicAuth: [] }],
+        responses: {
+          200: {
+            description: 'Measured lag (lag_ms), both LSNs, lag_bytes, standbys, slots, both hosts',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/ReplicationReport' } },
+            },
+          },
+          401: responses.unauthorized,
+          503: problem('The named replication failure, with the figures read so far'),
+        },
+      },
+    },
+    '/status/replication': {
+      get: {
+        summary: 'Roles and lag of both hosts, without writing (Patroni-style)',
+        security: [{ basicAuth: [] }],
+        parameters: [
+          {
+            name: 'max_lag_ms',
+            in: 'query',
+            schema: { type: 'integer', minimum: 0, maximum: 3600000 },
+          },
+          { name: 'max_lag_bytes', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          200: {
+            description: 'Healthy',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/ReplicationReport' } },
+            },
+          },
+          400: responses.badRequest,
+          401: responses.unauthorized,
+          503: problem('Unhealthy; `failures` lists the reasons'),
+        },
+      },
+    },
   },
   components: {
     securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } },
@@ -174,6 +251,24 @@ export const openapiDocument = {
             minimum: 1,
             maximum: 999,
             description: 'ISO 3166-1 numeric',
+          },
+        },
+      },
+      ReplicationReport: {
+        type: 'object',
+        properties: {
+          status: { enum: ['ok', 'failing'] },
+          lag_ms: { type: ['number', 'null'] },
+          lag_bytes: { type: ['number', 'null'] },
+          primary_lsn: { type: ['string', 'null'] },
+          replica_lsn: { type: ['string', 'null'] },
+          primary: { type: ['object', 'null'] },
+          replica: { type: ['object', 'null'] },
+          standbys: { type: 'array', items: { type: 'object' } },
+          replication_slots: { type: 'array', items: { type: 'object' } },
+          synchronous_standby: {
+            type: 'object',
+            properties: { expected: { type: 'boolean' }, present: { type: 'boolean' } },
           },
         },
       },

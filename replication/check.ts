@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseClients } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { beatQuery, seenQuery } from '../db/heartbeatQueries.js';
-import { drizzleOnReserved } from '../db/reservedDrizzle.js';
+import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
 import { byImportance, type Failure } from './failures.js';
 import { describeTopology, lagBytes, round } from './report.js';
 import { readTopology } from './topology.js';
@@ -36,17 +36,18 @@ async function beat(db: DatabaseClients, prober: string) {
   });
 }
 
-/** Polls one reserved replica connection until the heartbeat shows, up to maxLagMs. */
+/** Polls one replica connection until the heartbeat shows, up to maxLagMs. */
 async function awaitOnReplica(
   db: DatabaseClients,
   settings: CheckSettings,
   written: { sequence: number; committedAt: number },
 ): Promise<{ seenAt: number | undefined; replicaLsn: string | null }> {
   return db.replica.query(
-    async ({ sql }) => {
-      const connection = await sql.reserve();
-      try {
-        const seen = seenQuery(drizzleOnReserved(sql, connection));
+    ({ sql }) =>
+      // One read-only transaction keeps every poll on the same replica (a read
+      // service may balance connections); each statement sees a new snapshot.
+      sql.begin('read only', async (transaction) => {
+        const seen = seenQuery(drizzleOnTransaction(sql, transaction));
         let replicaLsn: string | null = null;
         for (;;) {
           const [row] = await seen.execute({ prober: settings.prober });
@@ -57,10 +58,7 @@ async function awaitOnReplica(
             return { seenAt: undefined, replicaLsn };
           await sleep(POLL_INTERVAL_MS);
         }
-      } finally {
-        connection.release();
-      }
-    },
+      }),
     { timeoutMs: settings.maxLagMs + settings.queryTimeoutMs },
   );
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { CountryHost } from '../db/clients.js';
-import { drizzleOnReserved } from '../db/reservedDrizzle.js';
+import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
 import { HttpProblem } from '../http/problem.js';
 
 const POLL_INTERVAL_MS = 5;
@@ -25,10 +25,10 @@ const replicaBehind = (minLsn: string, replicaLsn: string | null, waitMs: number
 
 /**
  * Waits until the replica has replayed `minLsn`, then reads. The LSN test and
- * the read run on one reserved connection (the replica host may balance over
- * several replicas), as two statements: one statement's snapshot may predate
- * its own LSN test. Each poll is a short query; no connection is held
- * between polls.
+ * the read run in one short read-only transaction, so on one connection (the
+ * replica host may balance over several replicas), as two statements: one
+ * statement's snapshot may predate its own LSN test, the next one's cannot.
+ * No connection is held between polls.
  */
 export async function readAtLeast<T>(
   replica: CountryHost,
@@ -39,19 +39,15 @@ export async function readAtLeast<T>(
   const started = performance.now();
   for (;;) {
     const attempt = await replica.query(
-      async (pool) => {
-        const connection = await pool.sql.reserve();
-        try {
-          const [position] = await connection<{ lsn: string | null; reached: boolean }[]>`
+      (pool) =>
+        pool.sql.begin('read only', async (transaction) => {
+          const [position] = await transaction<{ lsn: string | null; reached: boolean }[]>`
             select pg_last_wal_replay_lsn()::text as lsn,
                    coalesce(pg_last_wal_replay_lsn() >= ${minLsn}::pg_lsn, false) as reached`;
           if (!position?.reached) return { reached: false as const, lsn: position?.lsn ?? null };
-          const result = await read(drizzleOnReserved(pool.sql, connection));
+          const result = await read(drizzleOnTransaction(pool.sql, transaction));
           return { reached: true as const, lsn: position.lsn ?? minLsn, result };
-        } finally {
-          connection.release();
-        }
-      },
+        }),
       { idempotent: true },
     );
     const waitedMs = performance.now() - started;

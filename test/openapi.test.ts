@@ -14,7 +14,7 @@ function templateOf(pattern: RegExp): string {
 }
 
 it('documents every route and method the api target serves', () => {
-  const routes = apiRoutes({ db: {} } as unknown as ServiceDependencies);
+  const routes = apiRoutes({ db: {}, replication: {} } as unknown as ServiceDependencies);
   const documented = Object.entries(openapiDocument.paths).map(([path, operations]) => ({
     template: path.replace(/\{[^}]+\}/g, '{}'),
     methods: Object.keys(operations)

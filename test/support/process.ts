@@ -12,8 +12,12 @@ export interface Spawned {
 }
 
 /** Runs a TypeScript entry point of this project as a real process, as npm scripts do. */
-export function spawnEntry(entry: string, env: Record<string, string | undefined>): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export function spawnEntry(
+  entry: string,
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
