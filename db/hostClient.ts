@@ -4,7 +4,13 @@ import postgres, { type Sql } from 'postgres';
 import type { SslMode } from '../config/options.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
 import { DatabaseUnavailableError, type HostRole } from './errors.js';
-import { isAuthenticationFailure, isRetryable, unavailableReason } from './sqlState.js';
+import { createSlots } from './slots.js';
+import {
+  driverErrorOf,
+  isAuthenticationFailure,
+  isRetryable,
+  unavailableReason,
+} from './sqlState.js';
 
 export interface HostSettings {
   role: HostRole;
@@ -90,13 +96,17 @@ export function createHostClient<Queries>(
   prepareQueries: (db: PostgresJsDatabase) => Queries,
 ): HostClient<Queries> {
   let current = openPool(settings, prepareQueries);
+  const slots = createSlots(settings.poolMax);
   let closed = false;
 
   function retire(pool: Pool<Queries>): void {
     if (closed || pool !== current) return;
     current = openPool(settings, prepareQueries);
-    // Queries still running elsewhere get their own deadline to finish.
-    pool.sql.end({ timeout: settings.queryTimeoutMs / 1000 }).catch(() => {});
+    // Destroyed at once: postgres.js would otherwise send the queries still
+    // queued on it when the host thaws, long after their requests got a 503
+    // (a "failed" write would commit), and they would hold connections beyond
+    // DB_POOL_MAX. Idempotent reads running on it are retried on the new pool.
+    pool.sql.end({ timeout: 0 }).catch(() => {});
   }
 
   // Bounded by the request's own deadline: a slow Secret Manager must not hang it.
@@ -113,6 +123,28 @@ export function createHostClient<Queries>(
     if (closed) throw new DatabaseUnavailableError(settings.role, 'client is shutting down');
     const timeoutMs = options.timeoutMs ?? settings.queryTimeoutMs;
     const deadline = Date.now() + timeoutMs;
+    let release: () => void;
+    try {
+      release = await slots.acquire(deadline, timeoutMs);
+    } catch {
+      throw new DatabaseUnavailableError(
+        settings.role,
+        `had no free connection within ${timeoutMs} ms`,
+      );
+    }
+    try {
+      return await attempt(work, options, deadline, timeoutMs);
+    } finally {
+      release();
+    }
+  }
+
+  async function attempt<T>(
+    work: (pool: Pool<Queries>) => Promise<T>,
+    options: QueryOptions,
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<T> {
     let connectionRetries = 0;
     let authenticationRetries = 0;
     for (;;) {
@@ -146,6 +178,9 @@ export function createHostClient<Queries>(
           }
         }
         const reason = unavailableReason(error);
+        // A host that takes connections but never answers them (frozen) leaves
+        // queries queued behind the attempt: drop them with the pool.
+        if (driverErrorOf(error)?.code === 'CONNECT_TIMEOUT') retire(pool);
         if (reason) throw new DatabaseUnavailableError(settings.role, reason, { cause: error });
         throw error;
       }

@@ -10,6 +10,7 @@ import { freePort } from './freePort.js';
 import { postgresAccount } from './osUser.js';
 import { findPgBinaries } from './pgBinaries.js';
 import { type ReplicatedPair, startReplicatedPair } from './replicatedPair.js';
+import { waitForReplay } from './waitForReplay.js';
 
 /** Git-ignored; kept between runs; `npm run local:reset` removes it. LOCAL_CLUSTER_DIR moves it (tests). */
 export const LOCAL_DIR =
@@ -46,13 +47,15 @@ export interface LocalDefault {
   env: Record<string, string>;
   /** Generated Basic credentials, or undefined when BASIC_AUTH_* were given. */
   generatedCredentials: { username: string; password: string } | undefined;
+  stateFile: string;
 }
 
 /** Starts (creating on first run) the local primary + streaming replica and migrates it. */
 export async function startLocalDefault(env = process.env): Promise<LocalDefault> {
   const runAs = postgresAccount();
-  // Traversable by the PostgreSQL account; state.json itself is 0600.
-  await ensureDir(LOCAL_DIR, undefined, 0o755);
+  // Created traversable by the PostgreSQL account (state.json itself is 0600);
+  // an existing folder keeps its mode.
+  if (!existsSync(LOCAL_DIR)) await ensureDir(LOCAL_DIR, undefined, 0o755);
   const state = await loadOrCreateState();
   const pair = await startReplicatedPair({
     baseDir: join(LOCAL_DIR, 'pg'),
@@ -73,11 +76,17 @@ export async function startLocalDefault(env = process.env): Promise<LocalDefault
       sslMode: 'disable',
       connectTimeoutMs: 5000,
     });
+    // Serve replica reads only once the replica has the database and schema.
+    await waitForReplay(
+      { primary: state.primaryPort, replica: state.replicaPort },
+      state.superuserPassword,
+    );
   } catch (error) {
     await pair.stop();
     throw error;
   }
-  const given = env.BASIC_AUTH_USERNAME && env.BASIC_AUTH_PASSWORD;
+  const username = env.BASIC_AUTH_USERNAME || state.basicAuth.username;
+  const password = env.BASIC_AUTH_PASSWORD || state.basicAuth.password;
   return {
     pair,
     env: {
@@ -89,9 +98,12 @@ export async function startLocalDefault(env = process.env): Promise<LocalDefault
       POSTGRES_DB: state.app.database,
       POSTGRES_MAIN_PASSWORD: state.app.password,
       POSTGRES_SSLMODE: env.POSTGRES_SSLMODE ?? 'disable',
-      BASIC_AUTH_USERNAME: env.BASIC_AUTH_USERNAME || state.basicAuth.username,
-      BASIC_AUTH_PASSWORD: env.BASIC_AUTH_PASSWORD || state.basicAuth.password,
+      BASIC_AUTH_USERNAME: username,
+      BASIC_AUTH_PASSWORD: password,
     },
-    generatedCredentials: given ? undefined : state.basicAuth,
+    // Printed only when both are generated: a password from the environment never is.
+    generatedCredentials:
+      env.BASIC_AUTH_USERNAME || env.BASIC_AUTH_PASSWORD ? undefined : state.basicAuth,
+    stateFile: join(LOCAL_DIR, 'state.json'),
   };
 }

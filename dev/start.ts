@@ -35,6 +35,9 @@ if (user) {
   );
   console.log(`try: curl -u ${user.username}:${user.password} ${service.url}/country/US`);
 } else {
+  console.log(
+    'Basic credentials: from BASIC_AUTH_USERNAME / BASIC_AUTH_PASSWORD (a missing one is in the state file)',
+  );
   console.log(`try: curl -u "$BASIC_AUTH_USERNAME:$BASIC_AUTH_PASSWORD" ${service.url}/country/US`);
 }
 console.log('Ctrl-C stops the server and both PostgreSQL processes.');

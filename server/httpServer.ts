@@ -1,14 +1,21 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { readBoundedBody } from '../http/body.js';
 import { errorToProblem } from '../http/errorToProblem.js';
 import { HttpProblem, sendProblem } from '../http/problem.js';
-import { invalidRequest, notFound } from '../http/problems.js';
+import { invalidRequest, MAX_BODY_BYTES, notFound, payloadTooLarge } from '../http/problems.js';
 import { describeError, type Logger } from './log.js';
 
-// The framework's app answers these itself with an empty 404.
-const FRAMEWORK_IGNORED_PATHS = new Set(['/favicon.ico', '/robots.txt']);
+// The framework's app answers these itself with an empty 404 (matched as
+// Express does: any case, and any path below them).
+const FRAMEWORK_IGNORED = /^\/(favicon\.ico|robots\.txt)(\/|$)/i;
 
 type ExpressApp = RequestListener & {
   use(handler: (error: unknown, req: unknown, res: unknown, next: unknown) => void): void;
@@ -32,9 +39,11 @@ export function createHttpServer(target: string, log: Logger): Server {
     sendProblem(res as Parameters<typeof sendProblem>[0], problem);
   });
 
-  const server = createServer(async (req, res) => {
-    if (FRAMEWORK_IGNORED_PATHS.has((req.url ?? '').split('?')[0] ?? '')) {
-      sendProblem(res, notFound(`no route for ${req.url}`));
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    // `OPTIONS *` and absolute-form targets would reach Express's HTML 404.
+    if (!path.startsWith('/') || FRAMEWORK_IGNORED.test(path)) {
+      sendProblem(res, notFound(`no route for ${path.slice(0, 200)}`));
       return;
     }
     try {
@@ -44,6 +53,16 @@ export function createHttpServer(target: string, log: Logger): Server {
       return;
     }
     app(req, res);
+  };
+  const server = createServer(handle);
+  // Expect: 100-continue: refuse an oversized body before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      sendProblem(res, payloadTooLarge());
+      return;
+    }
+    res.writeContinue();
+    void handle(req, res);
   });
 
   // Requests the HTTP parser cannot read get a problem too, not Node's bare text.

@@ -15,9 +15,23 @@ export const log: Logger = (severity, message, fields = {}) => {
   else process.stdout.write(`${line}\n`);
 };
 
-/** Error details for logs: name, message and stack, never the values of parameters. */
+/**
+ * Error details for logs: name, message, SQLSTATE and stack, never the values
+ * of query parameters (Drizzle's "Failed query: … params: …" message carries
+ * them, so a driver error is described by its cause instead).
+ */
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
-  const cause = error.cause instanceof Error ? { cause: error.cause.message } : {};
-  return { error: error.message, errorName: error.name, stack: error.stack, ...cause };
+  const driver =
+    error.message.startsWith('Failed query:') && error.cause instanceof Error ? error.cause : error;
+  const code = (driver as { code?: unknown }).code;
+  return {
+    error: driver.message,
+    errorName: driver.name,
+    ...(typeof code === 'string' ? { sqlState: code } : {}),
+    stack: driver.stack
+      ?.split('\n')
+      .filter((line) => !line.includes('params:'))
+      .join('\n'),
+  };
 }

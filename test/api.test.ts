@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../server/service.js';
 import { type Client, httpClient } from './support/http.js';
@@ -498,21 +499,75 @@ describe('the database enforces what validation does', () => {
   });
 });
 
-describe('requests the HTTP parser cannot read', () => {
-  it('get a 400 problem, not a bare text answer', async () => {
-    const { connect } = await import('node:net');
-    const { port } = new URL(service.url);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () =>
-        socket.write('NOT HTTP AT ALL\r\n\r\n'),
-      );
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk;
-      });
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
+/** Writes raw bytes and returns everything the server sends until it closes or goes quiet. */
+function raw(request: string, quietMs = 300): Promise<string> {
+  const { port } = new URL(service.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+    let text = '';
+    let timer = setTimeout(() => socket.end(), quietMs);
+    socket.on('data', (chunk) => {
+      text += chunk;
+      clearTimeout(timer);
+      timer = setTimeout(() => socket.end(), quietMs);
     });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    socket.on('error', reject);
+  });
+}
+
+const basic = `Basic ${Buffer.from('tester:correct horse battery staple').toString('base64')}`;
+const postHead = `POST /country HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nContent-Type: application/json\r\n`;
+
+describe('at the HTTP level', () => {
+  it('HEAD sends the headers of GET and no body', async () => {
+    const answer = await raw(
+      `HEAD /country/US HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nConnection: close\r\n\r\n`,
+    );
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/content-length: \d+/i);
+    expect(body).toBe('');
+  });
+
+  it('refuses an oversized body announced with Expect: 100-continue without asking for it', async () => {
+    const answer = await raw(`${postHead}Content-Length: 1048576\r\nExpect: 100-continue\r\n\r\n`);
+    expect(answer).not.toContain('100 Continue');
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('accepts a small body announced with Expect: 100-continue', async () => {
+    const body = JSON.stringify({ name: 'Continueland', two_letter: 'QY', country_id: 921 });
+    const answer = await raw(
+      `${postHead}Content-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer).toContain('HTTP/1.1 201 ');
+    expect((await api.request('DELETE', '/country/QY')).status).toBe(204);
+  });
+
+  it('refuses a chunked body once it passes 16 KiB', async () => {
+    const chunk = `2000\r\n${'x'.repeat(8192)}\r\n`;
+    const answer = await raw(
+      `${postHead}Transfer-Encoding: chunked\r\n\r\n${chunk.repeat(3)}0\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain('application/problem+json');
+  });
+
+  it.each(['OPTIONS * HTTP/1.1', 'GET /Favicon.ICO HTTP/1.1', 'GET /robots.txt/extra HTTP/1.1'])(
+    '%s gets a 404 problem, not the framework page',
+    async (line) => {
+      const answer = await raw(`${line}\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+      expect(answer).toContain('application/problem+json');
+    },
+  );
+
+  it('answers a request the HTTP parser cannot read with a 400 problem, not bare text', async () => {
+    const answer = await raw('NOT HTTP AT ALL\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer).toContain('application/problem+json');
     expect(answer).toContain('urn:pg-replica-functions:problem:invalid-request');

@@ -77,3 +77,43 @@ it('answers 503 within the query deadline for a frozen replica, and recovers on 
     back = await timed('/country_replica/US');
   expect(back.status).toBe(200);
 });
+
+it('never commits a write it answered 503 for while the primary was frozen', async () => {
+  // A fresh service, no connection to the primary open when it freezes, and
+  // one connection per host, so that writes queue behind the connection attempt.
+  const fresh = await startTestService({
+    ...pair.env,
+    DB_POOL_MAX: '1',
+    DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+    DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
+  });
+  const client = httpClient(fresh.url, pair.env);
+  const codes = ['QV', 'QW', 'QX'];
+  pair.pair.primary.signalAll('SIGSTOP');
+  try {
+    const answers = await Promise.all(
+      codes.map((code, index) =>
+        client.request('POST', '/country', {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            name: `Frozenland ${code}`,
+            two_letter: code,
+            country_id: 930 + index,
+          }),
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([503, 503, 503]);
+  } finally {
+    pair.pair.primary.signalAll('SIGCONT');
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const rows = await pair.superuser(
+    'primary',
+  )`select two_letter from country where two_letter in ${pair.superuser('primary')(codes)}`;
+  expect(rows).toEqual([]);
+  const [held] = await pair.superuser('primary')`
+    select count(*)::int as count from pg_stat_activity where usename = 'app'`;
+  expect(held?.count).toBeLessThanOrEqual(10);
+  await fresh.close();
+});

