@@ -35,7 +35,7 @@ type Row = { name: string; two_letter: string; country_id: number };
  */
 export async function runJourney(options: JourneyOptions): Promise<boolean> {
   const base = options.url.replace(/\/+$/, '');
-  const auth =
+  const auth: Record<string, string> =
     options.user !== undefined
       ? {
           authorization: `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`,
@@ -43,9 +43,11 @@ export async function runJourney(options: JourneyOptions): Promise<boolean> {
       : {};
 
   async function call(method: string, path: string, body?: unknown): Promise<Answer> {
+    const headers: Record<string, string> = { ...auth };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(base + path, {
       method,
-      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(options.timeoutMs),
     });

@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSecretManager } from '../../dev/fakeSecretManager.js';
 import { httpClient } from '../support/http.js';
 import { type Spawned, spawnEntry } from '../support/process.js';
+import { postInTwoHalves } from '../support/slowRequest.js';
 import { APP, startTestPair, type TestPair } from '../support/testPair.js';
 
 // The production entry point (the container's command runs its compiled form)
@@ -127,31 +127,12 @@ describe('the server process', () => {
     const token = Buffer.from(
       `${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`,
     ).toString('base64');
-    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(`${url}/country`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
-      req.on('error', reject);
-      // Half the body now, so the request is accepted before the signal …
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
-        server.child.kill('SIGTERM');
-        // … and the rest after it.
-        setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
-    });
+    const response = postInTwoHalves(
+      `${url}/country`,
+      { authorization: `Basic ${token}` },
+      body,
+      () => server.child.kill('SIGTERM'),
+    );
     const result = await response;
     expect(result.status).toBe(201);
     expect(await server.exited).toBe(0);

@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# One image for every function (FUNCTION_TARGET picks it) and for the
+# migration job (command: node dist/db/migrateMain.js).
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Install scripts only hydrate the local PostgreSQL binaries, which the image never uses.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY config ./config
+COPY db ./db
+COPY drizzle ./drizzle
+COPY functions ./functions
+COPY http ./http
+COPY replication ./replication
+COPY secrets ./secrets
+COPY server ./server
+COPY synthetic ./synthetic
+RUN npm run build
+
+FROM node:22-bookworm-slim AS production-dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=8080 \
+    FUNCTION_TARGET=api
+WORKDIR /app
+COPY --from=production-dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The node image's unprivileged user.
+USER node
+EXPOSE 8080
+# Our own entry point, not the framework's CLI: it drains in-flight requests
+# and closes both pools on SIGTERM (the CLI exits at once).
+CMD ["node", "dist/server/main.js"]

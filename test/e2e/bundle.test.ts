@@ -1,0 +1,112 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient } from '../support/http.js';
+import { ROOT } from '../support/process.js';
+import { postInTwoHalves } from '../support/slowRequest.js';
+import { startTestPair, type TestPair } from '../support/testPair.js';
+
+// The production bundle, started the way the container starts it.
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+
+let pair: TestPair;
+beforeAll(async () => {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'pipe' });
+  pair = await startTestPair();
+}, 120_000);
+afterAll(async () => {
+  await pair?.stop();
+});
+
+function startBundle() {
+  const [executable, ...args] = command;
+  const child = spawn(executable === 'node' ? process.execPath : (executable ?? ''), args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no port logged: ${output}`)), 20_000);
+    child.stdout.on('data', () => {
+      const port = /"port":(\d+)/.exec(output)?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${port}`);
+      }
+    });
+  });
+  return { child, exited, url, output: () => output };
+}
+
+describe('the container image', () => {
+  it('is multi-stage on Node 22+, installs production dependencies only, runs as non-root, starts our entry point', () => {
+    const bases = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((match) => Number(match[1]));
+    expect(bases.length).toBeGreaterThanOrEqual(2);
+    for (const major of bases) expect(major).toBeGreaterThanOrEqual(22);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(command).toEqual(['node', 'dist/server/main.js']);
+  });
+
+  it('builds a bundle that imports production dependencies only', () => {
+    const sources = execFileSync('find', ['dist', '-name', '*.js'], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const imported = new Set<string>();
+    for (const file of sources) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const match of text.matchAll(/(?:from |import\()['"]([^.'"][^'"]*)['"]/g)) {
+        const name = match[1] ?? '';
+        if (name.startsWith('node:')) continue;
+        imported.add(
+          name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : (name.split('/')[0] ?? ''),
+        );
+      }
+    }
+    expect([...imported].filter((name) => !(name in packageJson.dependencies))).toEqual([]);
+  });
+
+  it('serves /status and the API, and drains a request in flight on SIGTERM', async () => {
+    const bundle = startBundle();
+    const url = await bundle.url;
+    const api = httpClient(url, pair.env);
+    expect((await api.request('GET', '/status', { auth: false })).json).toEqual({ status: 'ok' });
+    expect((await api.request('GET', '/country/US')).status).toBe(200);
+
+    const token = Buffer.from(
+      `${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`,
+    ).toString('base64');
+    const body = JSON.stringify({ name: 'Bundleland', two_letter: 'QZ', country_id: 940 });
+    const answer = await postInTwoHalves(
+      `${url}/country`,
+      { authorization: `Basic ${token}` },
+      body,
+      () => bundle.child.kill('SIGTERM'),
+    );
+    expect(answer.status).toBe(201);
+    expect(await bundle.exited).toBe(0);
+    await pair.superuser('primary')`delete from country where two_letter = 'QZ'`;
+  });
+
+  it('runs the migration job command', () => {
+    const output = execFileSync(process.execPath, ['dist/db/migrateMain.js'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
+      encoding: 'utf8',
+    });
+    expect(output).toContain('migrations applied');
+  });
+});
