@@ -57,6 +57,15 @@ function sendReply(res: ServerResponse, reply: Reply): void {
   res.end(body);
 }
 
+// Prefixed, not resolved against a base: '//x' is a path here, not a host.
+function parseTarget(target: string): URL {
+  try {
+    return new URL(`http://localhost${target.startsWith('/') ? target : `/${target}`}`);
+  } catch {
+    throw invalidRequest('the request target is not a valid path');
+  }
+}
+
 function decodeParams(match: RegExpExecArray): string[] {
   try {
     return match.slice(1).map((part) => decodeURIComponent(part ?? ''));
@@ -73,7 +82,7 @@ function decodeParams(match: RegExpExecArray): string[] {
 export function createRouter(routes: Route[], options: RouterOptions): HttpFunction {
   return async (req, res) => {
     try {
-      const url = new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost');
+      const url = parseTarget(req.originalUrl ?? req.url ?? '/');
       let match: RegExpExecArray | null = null;
       const route = routes.find((candidate) => {
         match = candidate.pattern.exec(url.pathname);
