@@ -98,9 +98,16 @@ describe('fault injection under load', () => {
     expect(others.length).toBeGreaterThan(10);
     expect(others.filter((s) => s.status !== 200)).toEqual([]);
     expect(recoveredIn).toBeLessThan(3000);
-    // Nothing queued while frozen reaches the replica afterwards.
-    await sleep(300);
-    expect(await appConnections('replica')).toBeLessThanOrEqual(POOL_MAX);
+    // No pile-up: nothing queued while frozen runs afterwards, and what the
+    // service holds stays bounded. A connection that was mid-handshake when
+    // the pool was destroyed can still complete after SIGCONT and idles out
+    // (DB_IDLE_TIMEOUT_S), so allow one pool's worth on top of the current one.
+    await sleep(500);
+    const [busy] = await pair.superuser('replica', 'postgres')`
+      select count(*) filter (where state = 'active')::int as active, count(*)::int as total
+      from pg_stat_activity where usename = 'app'`;
+    expect(busy?.active).toBe(0);
+    expect(busy?.total).toBeLessThanOrEqual(2 * POOL_MAX);
   });
 
   it('3. primary restarted during writes: 503s, no 500 or hang; every 201 is stored once, on both hosts', async () => {
@@ -195,17 +202,23 @@ describe('fault injection under load', () => {
       })),
     );
     attempts.sort(() => Math.random() - 0.5);
+    // Flush connections the earlier faults left dead (reads are retried;
+    // writes are not, so a write on a dead connection would be a fair 503).
+    await Promise.all(Array.from({ length: 2 * POOL_MAX }, () => api.request('GET', '/country/US')));
     const statuses = new Map<string, number[]>();
+    const details: string[] = [];
     const queue = [...attempts];
     await Promise.all(
       Array.from({ length: 32 }, async () => {
         for (let row = queue.pop(); row; row = queue.pop()) {
-          const { status } = await post(row);
+          const { status, json } = await post(row);
           const code = row.two_letter.toUpperCase();
           statuses.set(code, [...(statuses.get(code) ?? []), status]);
+          if (status !== 201 && status !== 409) details.push(`${code}: ${status} ${json?.detail}`);
         }
       }),
     );
+    expect(details).toEqual([]);
     for (const code of codes) {
       const seen = statuses.get(code) ?? [];
       expect(
