@@ -85,6 +85,7 @@ describe('the container image', () => {
     const api = httpClient(url, pair.env);
     expect((await api.request('GET', '/status', { auth: false })).json).toEqual({ status: 'ok' });
     expect((await api.request('GET', '/country/US')).status).toBe(200);
+    expect((await api.request('GET', '/country_replica/US')).status).toBe(200);
 
     const token = Buffer.from(
       `${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`,
