@@ -21,7 +21,7 @@ const text = readFileSync(join(ROOT, 'cloudbuild.yaml'), 'utf8');
 const build = parse(text) as Build;
 const ids = build.steps.map((step) => step.id);
 const stepText = (id: string) => JSON.stringify(build.steps.find((step) => step.id === id));
-const before = (a: string, b: string) =>
+const expectBefore = (a: string, b: string) =>
   expect(ids.indexOf(a), `${a} before ${b}`).toBeLessThan(ids.indexOf(b));
 
 // Cloud Build substitutes $NAME and ${NAME} itself; shell variables must be $$NAME.
@@ -39,10 +39,12 @@ describe('cloudbuild.yaml', () => {
   it('lints, typechecks and runs the full test suite before it builds the image', () => {
     expect(ids.slice(0, 4)).toEqual(['install', 'lint', 'typecheck', 'test']);
     expect(stepText('test')).toContain('vitest');
-    before('test', 'build-image');
+    expectBefore('test', 'build-image');
   });
 
   it('pushes to Artifact Registry, never Container Registry, under substituted names', () => {
+    // Cloud Build's own substitution syntax, not a template literal.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Cloud Build substitutions
     const image = '${_REGION}-docker.pkg.dev/$PROJECT_ID/${_REPOSITORY}/${_IMAGE}:$SHORT_SHA';
     expect(stepText('build-image')).toContain(image);
     expect(stepText('push-image')).toContain(image);
@@ -50,13 +52,13 @@ describe('cloudbuild.yaml', () => {
   });
 
   it('migrates, deploys a tagged revision with no traffic, checks it, and only then moves traffic', () => {
-    before('push-image', 'migrate');
+    expectBefore('push-image', 'migrate');
     expect(stepText('migrate')).toMatch(/jobs execute \$\{_MIGRATE_JOB\}.*--wait/);
-    before('migrate', 'deploy-no-traffic');
+    expectBefore('migrate', 'deploy-no-traffic');
     expect(stepText('deploy-no-traffic')).toContain('--no-traffic --tag=build-$SHORT_SHA');
-    before('deploy-no-traffic', 'synthetic-check');
+    expectBefore('deploy-no-traffic', 'synthetic-check');
     expect(stepText('synthetic-check')).toContain('npm run synthetic -- --url');
-    before('synthetic-check', 'move-traffic');
+    expectBefore('synthetic-check', 'move-traffic');
     expect(ids.at(-1)).toBe('move-traffic');
     expect(stepText('move-traffic')).toContain('--to-tags=build-$SHORT_SHA=100');
   });

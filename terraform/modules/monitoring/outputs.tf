@@ -1,0 +1,24 @@
+output "alert_policy_ids" {
+  description = "Ids of the alert policies: check_failed, uptime, lag, check_absent."
+  value = {
+    check_absent = google_monitoring_alert_policy.check_absent.id
+    check_failed = google_monitoring_alert_policy.check_failed.id
+    lag          = google_monitoring_alert_policy.lag.id
+    uptime       = google_monitoring_alert_policy.uptime.id
+  }
+}
+
+output "lag_metric_type" {
+  description = "Metric type of the replication lag distribution, for dashboards."
+  value       = "logging.googleapis.com/user/${google_logging_metric.lag.name}"
+}
+
+output "scheduler_job_name" {
+  description = "Name of the Cloud Scheduler job (pause it to stop the check)."
+  value       = google_cloud_scheduler_job.replication_check.name
+}
+
+output "uptime_check_id" {
+  description = "Id of the /status uptime check."
+  value       = google_monitoring_uptime_check_config.api_status.uptime_check_id
+}

@@ -1,0 +1,29 @@
+output "cluster_name" {
+  description = "Name of the CloudNativePG Cluster resource."
+  value       = local.cluster_name
+}
+
+output "database" {
+  description = "Application database."
+  value       = var.database
+}
+
+output "namespace" {
+  description = "Kubernetes namespace of the cluster."
+  value       = kubernetes_namespace_v1.this.metadata[0].name
+}
+
+output "owner" {
+  description = "Role the application logs in as."
+  value       = var.owner
+}
+
+output "ro_address" {
+  description = "Internal address of the read-only load balancer (replicas): POSTGRES_REPLICATION_HOST."
+  value       = google_compute_address.ro.address
+}
+
+output "rw_address" {
+  description = "Internal address of the read-write load balancer (primary): POSTGRES_MAIN_HOST."
+  value       = google_compute_address.rw.address
+}

@@ -1,0 +1,169 @@
+variable "api_max_instances" {
+  description = "Maximum instances of the api service (each holds up to db_pool_max connections per host)."
+  type        = number
+  validation {
+    condition     = var.api_max_instances >= 1 && floor(var.api_max_instances) == var.api_max_instances
+    error_message = "api_max_instances must be a whole number of at least 1."
+  }
+}
+
+variable "api_min_instances" {
+  description = "Instances of the api service kept warm (0 scales to zero)."
+  type        = number
+  validation {
+    condition     = var.api_min_instances >= 0 && floor(var.api_min_instances) == var.api_min_instances
+    error_message = "api_min_instances must be a whole number, 0 or more."
+  }
+}
+
+variable "check_max_instances" {
+  description = "Maximum instances of the replication check service."
+  type        = number
+  validation {
+    condition     = var.check_max_instances >= 1 && floor(var.check_max_instances) == var.check_max_instances
+    error_message = "check_max_instances must be a whole number of at least 1."
+  }
+}
+
+variable "connector_cidr" {
+  description = "The /28 range of the Serverless VPC Access connector."
+  type        = string
+  validation {
+    condition     = can(cidrhost(var.connector_cidr, 0)) && endswith(var.connector_cidr, "/28")
+    error_message = "connector_cidr must be an IPv4 /28 range, for example 10.8.0.0/28 (Serverless VPC Access requires exactly /28)."
+  }
+}
+
+variable "connector_machine_type" {
+  description = "Machine type of the connector's instances."
+  type        = string
+  validation {
+    condition     = contains(["f1-micro", "e2-micro", "e2-standard-4"], var.connector_machine_type)
+    error_message = "connector_machine_type must be f1-micro, e2-micro or e2-standard-4 (the types Serverless VPC Access supports)."
+  }
+}
+
+variable "connector_max_instances" {
+  description = "Maximum instances of the connector (it scales out, never back in)."
+  type        = number
+}
+
+variable "connector_min_instances" {
+  description = "Minimum instances of the connector (always running, always billed)."
+  type        = number
+  validation {
+    condition     = var.connector_min_instances >= 2
+    error_message = "connector_min_instances must be at least 2 (the Serverless VPC Access minimum)."
+  }
+}
+
+variable "db_connect_timeout_ms" {
+  description = "DB_CONNECT_TIMEOUT_MS of the services: a dead host fails fast."
+  type        = number
+}
+
+variable "db_pool_max" {
+  description = "DB_POOL_MAX: connections per instance per host."
+  type        = number
+  validation {
+    condition     = var.db_pool_max >= 1 && floor(var.db_pool_max) == var.db_pool_max
+    error_message = "db_pool_max must be a whole number of at least 1."
+  }
+}
+
+variable "db_query_timeout_ms" {
+  description = "DB_QUERY_TIMEOUT_MS of the services: client-side deadline per query."
+  type        = number
+}
+
+variable "deletion_protection" {
+  description = "Refuse to destroy the services and the job."
+  type        = bool
+}
+
+variable "deployer_service_account" {
+  description = "Email of the service account Cloud Build deploys with; null grants it nothing."
+  type        = string
+  default     = null
+}
+
+variable "expected_standbys" {
+  description = "EXPECTED_STANDBYS: streaming standbys the replication check requires."
+  type        = number
+}
+
+variable "image" {
+  description = "Container image the services and the job are created with (Artifact Registry); ignored once they exist."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z0-9-]+-docker\\.pkg\\.dev/[^/]+/[^/]+/[^/]+", var.image))
+    error_message = "image must be an Artifact Registry path such as us-central1-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG (Container Registry, gcr.io, is shut down)."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name."
+  type        = string
+}
+
+variable "network_name" {
+  description = "Name of the VPC the connector attaches to."
+  type        = string
+}
+
+variable "postgres_db" {
+  description = "POSTGRES_DB: the application database."
+  type        = string
+}
+
+variable "postgres_main_host" {
+  description = "POSTGRES_MAIN_HOST: internal address of the read-write load balancer."
+  type        = string
+}
+
+variable "postgres_replication_host" {
+  description = "POSTGRES_REPLICATION_HOST: internal address of the read-only load balancer."
+  type        = string
+}
+
+variable "postgres_user" {
+  description = "POSTGRES_USER: the database owner role."
+  type        = string
+}
+
+variable "project_id" {
+  description = "Project that holds the services."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the services, the job, the connector and the repository."
+  type        = string
+}
+
+variable "replica_max_lag_ms" {
+  description = "REPLICA_MAX_LAG_MS: lag beyond which the replication check fails."
+  type        = number
+}
+
+variable "secret_ids" {
+  description = "Secret Manager secret ids, for per-secret access grants."
+  type = object({
+    basic_auth_password = string
+    basic_auth_username = string
+    db_password         = string
+  })
+}
+
+variable "secret_references" {
+  description = "Secret Manager references placed in the environment, resolved by the app."
+  type = object({
+    basic_auth_password = string
+    basic_auth_username = string
+    db_password         = string
+  })
+  validation {
+    condition     = alltrue([for reference in values(var.secret_references) : startswith(reference, "gcp:secretmanager:projects/")])
+    error_message = "secret_references must be gcp:secretmanager:projects/P/secrets/S[/versions/V] references, never secret values."
+  }
+}

@@ -1,0 +1,840 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${…}` is HCL interpolation text as @cdktf/hcl2json returns it, compared literally.
+// Structural checks of terraform/: nothing here can be applied, so the rules
+// that keep Postgres private and the services wired are asserted on the
+// parsed HCL (@cdktf/hcl2json and @cdktf/hcl-tools run offline, from npm).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format } from '@cdktf/hcl-tools';
+import { parse } from '@cdktf/hcl2json';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const TERRAFORM_DIR = fileURLToPath(new URL('../terraform/', import.meta.url));
+
+type Block = Record<string, unknown>;
+
+interface TfFile {
+  /** Path relative to terraform/. */
+  file: string;
+  /** '' for the root module, else the module's folder name. */
+  module: string;
+  text: string;
+  json: Block;
+}
+
+interface Resource {
+  module: string;
+  file: string;
+  type: string;
+  name: string;
+  body: Block;
+}
+
+function tfFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name.startsWith('.') ? [] : tfFiles(full);
+    return entry.name.endsWith('.tf') ? [full] : [];
+  });
+}
+
+function moduleOf(relative: string): string {
+  const parts = relative.split(path.sep);
+  return parts[0] === 'modules' && parts.length > 2 ? (parts[1] ?? '') : '';
+}
+
+function isBlock(value: unknown): value is Block {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The blocks under `key` (hcl2json gives every nested block as an array). */
+function blocks(body: Block, key: string): Block[] {
+  const value = body[key];
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new Error(`${key} is not a block list`);
+  return value.filter(isBlock);
+}
+
+/** The single block under `key`; fails the test if there is not exactly one. */
+function only(body: Block, key: string): Block {
+  const found = blocks(body, key);
+  expect(found, `one ${key} block`).toHaveLength(1);
+  return found[0] as Block;
+}
+
+/** A map attribute (e.g. annotations) or an object literal. */
+function map(body: Block, key: string): Block {
+  const value = body[key];
+  return isBlock(value) ? value : {};
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** Blocks of `key` written either directly or as `dynamic "key" { content { … } }`. */
+function blocksOrDynamic(body: Block, key: string): Block[] {
+  const dynamic = blocks(map(body, 'dynamic'), key);
+  return [...blocks(body, key), ...dynamic.flatMap((d) => blocks(d, 'content'))];
+}
+
+/** HCL string literal (as written between quotes) → its value. */
+function hclString(literal: string): string {
+  return JSON.parse(`"${literal}"`) as string;
+}
+
+let files: TfFile[] = [];
+
+function jsonOf(module: string): Block[] {
+  return files.filter((f) => f.module === module).map((f) => f.json);
+}
+
+function resources(type?: string | RegExp): Resource[] {
+  return files.flatMap(({ module, file, json }) =>
+    Object.entries(map(json, 'resource')).flatMap(([resourceType, named]) => {
+      const matches =
+        type === undefined ||
+        (typeof type === 'string' ? resourceType === type : type.test(resourceType));
+      if (!matches || !isBlock(named)) return [];
+      return Object.entries(named).flatMap(([name, bodies]) =>
+        (Array.isArray(bodies) ? bodies.filter(isBlock) : []).map((body) => ({
+          module,
+          file,
+          type: resourceType,
+          name,
+          body,
+        })),
+      );
+    }),
+  );
+}
+
+function resource(module: string, type: string, name: string): Block {
+  const found = resources(type).filter((r) => r.module === module && r.name === name);
+  expect(found, `${module || 'root'}: ${type}.${name}`).toHaveLength(1);
+  return (found[0] as Resource).body;
+}
+
+function variables(module: string): Map<string, Block> {
+  const result = new Map<string, Block>();
+  for (const json of jsonOf(module)) {
+    for (const [name, bodies] of Object.entries(map(json, 'variable'))) {
+      const body = Array.isArray(bodies) ? bodies.find(isBlock) : undefined;
+      if (body) result.set(name, body);
+    }
+  }
+  return result;
+}
+
+function outputs(module: string): Map<string, Block> {
+  const result = new Map<string, Block>();
+  for (const json of jsonOf(module)) {
+    for (const [name, bodies] of Object.entries(map(json, 'output'))) {
+      const body = Array.isArray(bodies) ? bodies.find(isBlock) : undefined;
+      if (body) result.set(name, body);
+    }
+  }
+  return result;
+}
+
+function locals(module: string): Block {
+  return Object.assign({}, ...jsonOf(module).flatMap((json) => blocks(json, 'locals')));
+}
+
+function moduleCalls(): Map<string, Block> {
+  const result = new Map<string, Block>();
+  for (const json of jsonOf('')) {
+    for (const [name, bodies] of Object.entries(map(json, 'module'))) {
+      const body = Array.isArray(bodies) ? bodies.find(isBlock) : undefined;
+      if (body) result.set(name, body);
+    }
+  }
+  return result;
+}
+
+function moduleNames(): string[] {
+  return [...new Set(files.map((f) => f.module))];
+}
+
+function defaultOf(name: string): unknown {
+  return variables('').get(name)?.default;
+}
+
+function numberDefault(name: string): number {
+  const value = defaultOf(name);
+  expect(typeof value, `${name} has a number default`).toBe('number');
+  return value as number;
+}
+
+const README = path.join(TERRAFORM_DIR, 'README.md');
+
+/** The README's terraform.tfvars example: the ```hcl block that starts with `# terraform.tfvars`. */
+function readmeExample(): string {
+  const match = readFileSync(README, 'utf8').match(/```hcl\n(# terraform\.tfvars\n[\s\S]*?)```/);
+  expect(match, 'README has a ```hcl block starting with "# terraform.tfvars"').not.toBeNull();
+  return match?.[1] ?? '';
+}
+
+const PUBLIC = ['0.0.0.0/0', '::/0'];
+
+/** Firewall rules that allow TCP 5432. */
+function postgresAllowRules(): Resource[] {
+  return resources('google_compute_firewall').filter(({ body }) =>
+    blocksOrDynamic(body, 'allow').some(
+      (allow) =>
+        ['tcp', 'all'].includes(String(allow.protocol)) &&
+        (allow.ports === undefined ||
+          strings(allow.ports).some((port) => {
+            const [low, high] = port.split('-').map(Number);
+            return low !== undefined && low <= 5432 && 5432 <= (high ?? low);
+          })),
+    ),
+  );
+}
+
+const CLOUD_RUN_SERVICES = ['api', 'check'];
+
+beforeAll(async () => {
+  files = await Promise.all(
+    tfFiles(TERRAFORM_DIR).map(async (full) => {
+      const file = path.relative(TERRAFORM_DIR, full);
+      const text = readFileSync(full, 'utf8');
+      return { file, module: moduleOf(file), text, json: (await parse(file, text)) as Block };
+    }),
+  );
+});
+
+describe('terraform: layout and formatting', () => {
+  it('has a root module composing the network, gke, postgres, secrets, run and monitoring modules', () => {
+    expect(moduleNames().sort()).toEqual(
+      ['', 'gke', 'monitoring', 'network', 'postgres', 'run', 'secrets'].sort(),
+    );
+    for (const module of moduleNames()) {
+      for (const file of ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf']) {
+        const relative = module === '' ? file : path.join('modules', module, file);
+        expect(
+          files.map((f) => f.file),
+          `${module || 'root'} has ${file}`,
+        ).toContain(relative);
+      }
+    }
+    const calls = moduleCalls();
+    for (const module of moduleNames().filter((m) => m !== '')) {
+      expect(calls.get(module)?.source, `root calls module ${module}`).toBe(`./modules/${module}`);
+    }
+  });
+
+  it('formats every .tf file canonically (@cdktf/hcl-tools)', async () => {
+    for (const { file, text } of files) {
+      expect(await format(text), `${file} is formatted`).toBe(text);
+    }
+  });
+
+  const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+  it.skipIf(terraform.error !== undefined || terraform.status !== 0)(
+    'passes terraform fmt -check -recursive (where terraform is installed)',
+    () => {
+      const result = spawnSync('terraform', ['fmt', '-check', '-recursive', TERRAFORM_DIR], {
+        encoding: 'utf8',
+      });
+      expect(result.stdout, 'files terraform fmt would change').toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
+});
+
+describe('terraform: nothing public reaches PostgreSQL', () => {
+  it('allows 5432 from no public range (0.0.0.0/0, ::/0)', () => {
+    const rules = postgresAllowRules();
+    expect(rules.length).toBeGreaterThan(0);
+    for (const { name, body } of rules) {
+      const sources = strings(body.source_ranges);
+      expect(sources.length, `${name} names its sources`).toBeGreaterThan(0);
+      for (const source of sources) expect(PUBLIC, `${name} source`).not.toContain(source);
+      expect(body.direction ?? 'INGRESS').toBe('INGRESS');
+    }
+  });
+
+  it("admits only the connector's range from outside the cluster, and denies 5432 to everyone else", () => {
+    const outside = postgresAllowRules().filter(
+      ({ body }) =>
+        !strings(body.source_ranges).every((s) =>
+          ['${var.nodes_cidr}', '${var.pods_cidr}'].includes(s),
+        ),
+    );
+    expect(outside.map((r) => r.name)).toEqual(['postgres_from_connector']);
+    expect(outside[0]?.body.source_ranges).toEqual(['${var.connector_cidr}']);
+
+    const deny = resources('google_compute_firewall').filter(({ body }) =>
+      blocks(body, 'deny').some((d) => strings(d.ports).includes('5432')),
+    );
+    expect(deny).toHaveLength(1);
+    const denyRule = deny[0]?.body ?? {};
+    expect(denyRule.source_ranges).toEqual(['0.0.0.0/0']);
+    // Below GKE's own load balancer rules (1000), above our allows.
+    expect(Number(denyRule.priority)).toBeLessThan(1000);
+    for (const { body } of postgresAllowRules()) {
+      expect(Number(body.priority)).toBeLessThan(Number(denyRule.priority));
+    }
+  });
+
+  it('reserves internal addresses only and creates no public load balancer or forwarding rule', () => {
+    const addresses = resources('google_compute_address');
+    expect(addresses.length).toBeGreaterThanOrEqual(2);
+    for (const { name, body } of addresses) {
+      expect(body.address_type, `${name} is internal`).toBe('INTERNAL');
+      expect(body.subnetwork, `${name} is in the GKE subnet`).toBe('${var.subnet_id}');
+    }
+    expect(resources(/^google_compute_(global_address|global_forwarding_rule)$/)).toEqual([]);
+    for (const { name, body } of resources('google_compute_forwarding_rule')) {
+      expect(body.load_balancing_scheme, `${name}`).toMatch(/^INTERNAL/);
+    }
+  });
+
+  it("exposes rw and ro on internal load balancers limited to the connector's range, on the reserved addresses", () => {
+    const services = resources(/^kubernetes_service(_v1)?$/);
+    const balancers = services.filter(({ body }) => only(body, 'spec').type === 'LoadBalancer');
+    expect(balancers.map((s) => s.name).sort()).toEqual(['ro', 'rw']);
+    const roles = new Map([
+      ['rw', 'primary'],
+      ['ro', 'replica'],
+    ]);
+    for (const { name, body } of balancers) {
+      const metadata = only(body, 'metadata');
+      const spec = only(body, 'spec');
+      expect(map(metadata, 'annotations')['networking.gke.io/load-balancer-type']).toBe('Internal');
+      expect(spec.load_balancer_source_ranges).toEqual(['${var.connector_cidr}']);
+      const ip = String(spec.load_balancer_ip).match(
+        /^\$\{google_compute_address\.(\w+)\.address\}$/,
+      );
+      expect(ip, `${name} uses a reserved address`).not.toBeNull();
+      expect(resource('postgres', 'google_compute_address', ip?.[1] ?? '').address_type).toBe(
+        'INTERNAL',
+      );
+      expect(map(spec, 'selector')['cnpg.io/instanceRole']).toBe(roles.get(name));
+    }
+    for (const { name, body } of services) {
+      expect(only(body, 'spec').type, `${name} is no NodePort`).not.toBe('NodePort');
+    }
+  });
+
+  it('gives the connector, the firewall and the load balancers the same range', () => {
+    const calls = moduleCalls();
+    for (const module of ['network', 'postgres', 'run']) {
+      expect(calls.get(module)?.connector_cidr, module).toBe('${var.connector_cidr}');
+    }
+    expect(resource('run', 'google_vpc_access_connector', 'this').ip_cidr_range).toBe(
+      '${var.connector_cidr}',
+    );
+  });
+
+  it('runs GKE with private nodes, Workload Identity and a separately managed node pool', () => {
+    const cluster = resource('gke', 'google_container_cluster', 'this');
+    const privateConfig = only(cluster, 'private_cluster_config');
+    expect(privateConfig.enable_private_nodes).toBe(true);
+    expect(privateConfig.master_ipv4_cidr_block).toBe('${var.master_cidr}');
+    expect(only(cluster, 'workload_identity_config').workload_pool).toBe(
+      '${var.project_id}.svc.id.goog',
+    );
+    expect(cluster.remove_default_node_pool).toBe(true);
+    const pool = resource('gke', 'google_container_node_pool', 'this');
+    expect(pool.cluster).toBe('${google_container_cluster.this.id}');
+    const nodeConfig = only(pool, 'node_config');
+    expect(only(nodeConfig, 'workload_metadata_config').mode).toBe('GKE_METADATA');
+    expect(nodeConfig.tags).toEqual(['${var.node_tag}']);
+  });
+
+  it('lets the private control plane reach the CloudNativePG webhook', () => {
+    const rule = resource('gke', 'google_compute_firewall', 'webhook_from_master');
+    expect(rule.source_ranges).toEqual(['${var.master_cidr}']);
+    expect(rule.target_tags).toEqual(['${var.node_tag}']);
+    expect(only(rule, 'allow').ports).toEqual(['${tostring(var.webhook_port)}']);
+    const calls = moduleCalls();
+    expect(calls.get('gke')?.webhook_port).toBe('${local.cnpg_webhook_port}');
+    expect(calls.get('postgres')?.webhook_port).toBe('${local.cnpg_webhook_port}');
+    expect(locals('').cnpg_webhook_port).toBe(9443);
+    expect(String(resource('postgres', 'helm_release', 'operator').values)).toMatch(
+      /port\s*=\s*var\.webhook_port/,
+    );
+  });
+});
+
+describe('terraform: PostgreSQL on CloudNativePG', () => {
+  it('runs PostgreSQL 17, one primary and replicas, with one synchronous standby', () => {
+    expect(moduleCalls().get('postgres')?.postgres_major).toBe(17);
+    expect(defaultOf('postgres_instances')).toBe(3);
+    const values = String(resource('postgres', 'helm_release', 'cluster').values);
+    expect(values).toMatch(/instances\s*=\s*var\.instances/);
+    expect(values).toMatch(/synchronous\s*=\s*\{\s*method\s*=\s*"any"\s*number\s*=\s*1\s*\}/);
+    expect(values).toMatch(/enableSuperuserAccess\s*=\s*false/);
+  });
+
+  it('bootstraps database and owner `app` with pg_monitor, its password from Secret Manager', () => {
+    expect(locals('')).toMatchObject({ database: 'app', owner: 'app' });
+    const values = String(resource('postgres', 'helm_release', 'cluster').values);
+    expect(values).toMatch(/GRANT pg_monitor TO \$\{var\.owner\}/);
+    expect(values).toMatch(/inRoles\s*=\s*\["pg_monitor"\]/);
+    const secret = resource('postgres', 'kubernetes_secret_v1', 'credentials');
+    expect(secret.type).toBe('kubernetes.io/basic-auth');
+    expect(map(secret, 'data').password).toBe(
+      '${data.google_secret_manager_secret_version.db_password.secret_data}',
+    );
+    expect(moduleCalls().get('postgres')?.db_password_secret_id).toBe(
+      '${module.secrets.ids.db_password}',
+    );
+  });
+
+  it('pins both Helm charts to exact versions', () => {
+    const releases = resources('helm_release');
+    expect(releases.length).toBe(2);
+    for (const { name, body } of releases) {
+      const variable = String(body.version).match(/^\$\{var\.(\w+)\}$/)?.[1];
+      expect(variable, `${name} version comes from a variable`).toBeDefined();
+    }
+    expect(defaultOf('cnpg_operator_chart_version')).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(defaultOf('cnpg_cluster_chart_version')).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('terraform: Cloud Run', () => {
+  it('lets only the scheduler service account invoke the check service', () => {
+    const bindings = resources(/^google_cloud_run_v2_service_iam_/).filter(
+      ({ body }) => body.name === '${google_cloud_run_v2_service.check.name}',
+    );
+    expect(bindings).toHaveLength(1);
+    const binding = bindings[0]?.body ?? {};
+    expect(binding.role).toBe('roles/run.invoker');
+    expect(binding.member).toBe('serviceAccount:${google_service_account.scheduler.email}');
+    const check = resource('run', 'google_cloud_run_v2_service', 'check');
+    expect(check.invoker_iam_disabled ?? false).toBe(false);
+  });
+
+  it('makes the api service public (Basic auth is in the app)', () => {
+    const bindings = resources('google_cloud_run_v2_service_iam_member').filter(
+      ({ body }) => body.name === '${google_cloud_run_v2_service.api.name}',
+    );
+    expect(bindings.map((b) => [b.body.role, b.body.member])).toEqual([
+      ['roles/run.invoker', 'allUsers'],
+    ]);
+  });
+
+  it('grants nothing else to allUsers or allAuthenticatedUsers', () => {
+    const open = resources(/_iam_(member|binding)$/).filter(({ body }) =>
+      [String(body.member), ...strings(body.members)].some((m) =>
+        ['allUsers', 'allAuthenticatedUsers'].includes(m),
+      ),
+    );
+    expect(open.map((r) => `${r.type}.${r.name}`)).toEqual([
+      'google_cloud_run_v2_service_iam_member.api_public',
+    ]);
+  });
+
+  it('sends every service and the job through the VPC connector, private ranges only', () => {
+    const connector = '${google_vpc_access_connector.this.id}';
+    const services = resources('google_cloud_run_v2_service');
+    expect(services.map((s) => s.name).sort()).toEqual([...CLOUD_RUN_SERVICES].sort());
+    for (const { name, body } of services) {
+      const access = only(only(body, 'template'), 'vpc_access');
+      expect(access, name).toMatchObject({ connector, egress: 'PRIVATE_RANGES_ONLY' });
+    }
+    const jobs = resources('google_cloud_run_v2_job');
+    expect(jobs).toHaveLength(1);
+    for (const { name, body } of jobs) {
+      const access = only(only(only(body, 'template'), 'template'), 'vpc_access');
+      expect(access, name).toMatchObject({ connector, egress: 'PRIVATE_RANGES_ONLY' });
+    }
+  });
+
+  it('leaves the image to Cloud Build after creation', () => {
+    for (const { name, body } of resources('google_cloud_run_v2_service')) {
+      expect(strings(only(body, 'lifecycle').ignore_changes), name).toContain(
+        '${template[0].containers[0].image}',
+      );
+    }
+    for (const { name, body } of resources('google_cloud_run_v2_job')) {
+      expect(strings(only(body, 'lifecycle').ignore_changes), name).toContain(
+        '${template[0].template[0].containers[0].image}',
+      );
+    }
+  });
+
+  it('takes images from Artifact Registry, never Container Registry', () => {
+    const containers = [
+      ...resources('google_cloud_run_v2_service').map(({ body }) => only(body, 'template')),
+      ...resources('google_cloud_run_v2_job').map(({ body }) =>
+        only(only(body, 'template'), 'template'),
+      ),
+    ].flatMap((template) => blocks(template, 'containers'));
+    expect(containers).toHaveLength(3);
+    for (const container of containers) expect(container.image).toBe('${var.image}');
+    expect(defaultOf('image')).toMatch(/^[a-z0-9-]+-docker\.pkg\.dev\//);
+    for (const module of ['', 'run']) {
+      const condition = String(only(variables(module).get('image') ?? {}, 'validation').condition);
+      expect(condition, `${module || 'root'} validates image`).toContain(
+        '-docker\\\\.pkg\\\\.dev/',
+      );
+    }
+    expect(resource('run', 'google_artifact_registry_repository', 'this').format).toBe('DOCKER');
+    for (const { file, text } of files) expect(text, file).not.toMatch(/gcr\.io\//);
+  });
+
+  it('puts Secret Manager references in the environment, never values or secret mounts', () => {
+    const env = locals('run');
+    const api = map(env, 'api_env');
+    const check = map(env, 'check_env');
+    const migrate = map(env, 'migrate_env');
+    expect(api).toMatchObject({
+      FUNCTION_TARGET: 'api',
+      POSTGRES_MAIN_PASSWORD: '${var.secret_references.db_password}',
+      BASIC_AUTH_USERNAME: '${var.secret_references.basic_auth_username}',
+      BASIC_AUTH_PASSWORD: '${var.secret_references.basic_auth_password}',
+    });
+    expect(check).toMatchObject({
+      FUNCTION_TARGET: 'replicationCheck',
+      POSTGRES_MAIN_PASSWORD: '${var.secret_references.db_password}',
+    });
+    expect(Object.keys(check).filter((k) => k.startsWith('BASIC_AUTH'))).toEqual([]);
+    expect(migrate.POSTGRES_MAIN_PASSWORD).toBe('${var.secret_references.db_password}');
+    for (const [name, vars] of Object.entries({ api, check, migrate })) {
+      for (const key of [
+        'POSTGRES_MAIN_HOST',
+        'POSTGRES_USER',
+        'POSTGRES_DB',
+        'POSTGRES_SSLMODE',
+      ]) {
+        expect(Object.keys(vars), `${name} sets ${key}`).toContain(key);
+      }
+      expect(vars.PORT, `${name}: Cloud Run sets PORT`).toBeUndefined();
+    }
+    const references = String(outputs('secrets').get('references')?.value ?? '');
+    expect(references).toContain('gcp:secretmanager:projects/${var.project_id}/secrets/');
+    const runText = files
+      .filter((f) => f.module === 'run')
+      .map((f) => f.text)
+      .join('\n');
+    expect(runText).not.toMatch(/value_source|secret_key_ref/);
+    for (const [service, local] of [
+      ['api', 'api_env'],
+      ['check', 'check_env'],
+    ] as const) {
+      const container = only(
+        only(resource('run', 'google_cloud_run_v2_service', service), 'template'),
+        'containers',
+      );
+      expect(map(container, 'dynamic').env).toEqual([
+        {
+          for_each: `\${local.${local}}`,
+          content: [{ name: '${env.key}', value: '${env.value}' }],
+        },
+      ]);
+    }
+  });
+
+  it('wires the database hosts and the expected standbys from the postgres module', () => {
+    expect(moduleCalls().get('run')).toMatchObject({
+      postgres_main_host: '${module.postgres.rw_address}',
+      postgres_replication_host: '${module.postgres.ro_address}',
+      postgres_user: '${module.postgres.owner}',
+      postgres_db: '${module.postgres.database}',
+      expected_standbys: '${var.postgres_instances - 1}',
+    });
+  });
+
+  it('runs the migration job with the migration entry point of the same image', () => {
+    const job = resource('run', 'google_cloud_run_v2_job', 'migrate');
+    const container = only(only(only(job, 'template'), 'template'), 'containers');
+    expect(container.command).toEqual(['node']);
+    expect(container.args).toEqual(['dist/db/migrateMain.js']);
+  });
+});
+
+describe('terraform: secrets', () => {
+  it('grants secret access per secret, never with project-wide roles', () => {
+    // The whole body, so a role picked by for_each counts too.
+    const projectWide = resources(/^google_(project|folder|organization)_iam_/).filter(({ body }) =>
+      JSON.stringify(body).includes('secretmanager'),
+    );
+    expect(projectWide).toEqual([]);
+    expect(resources(/^google_secret_manager_secret_iam_(binding|policy)$/)).toEqual([]);
+    const grants = resources('google_secret_manager_secret_iam_member');
+    expect(grants.length).toBeGreaterThan(0);
+    for (const { name, body } of grants) {
+      expect(body.role, name).toBe('roles/secretmanager.secretAccessor');
+      expect(String(body.secret_id), name).toMatch(/^\$\{var\.secret_ids\.\w+\}$/);
+    }
+  });
+
+  it('gives the check service account the database password and nothing else', () => {
+    const granted = (account: string) =>
+      resources('google_secret_manager_secret_iam_member')
+        .filter(({ body }) => String(body.member).includes(`google_service_account.${account}.`))
+        .map(({ body }) => String(body.secret_id))
+        .sort();
+    expect(granted('check')).toEqual(['${var.secret_ids.db_password}']);
+    expect(granted('migrate')).toEqual(['${var.secret_ids.db_password}']);
+    expect(granted('api')).toEqual([
+      '${var.secret_ids.basic_auth_password}',
+      '${var.secret_ids.basic_auth_username}',
+      '${var.secret_ids.db_password}',
+    ]);
+  });
+
+  it('runs each workload as its own service account', () => {
+    const accounts = resources('google_service_account')
+      .filter((r) => r.module === 'run')
+      .map((r) => r.name)
+      .sort();
+    expect(accounts).toEqual(['api', 'check', 'migrate', 'scheduler']);
+    for (const service of CLOUD_RUN_SERVICES) {
+      const template = only(resource('run', 'google_cloud_run_v2_service', service), 'template');
+      expect(template.service_account).toBe(`\${google_service_account.${service}.email}`);
+    }
+  });
+});
+
+describe('terraform: monitoring', () => {
+  it('calls the check every minute with an OIDC token of the scheduler account', () => {
+    const job = resource('monitoring', 'google_cloud_scheduler_job', 'replication_check');
+    const schedule = String(job.schedule).match(/^\$\{var\.(\w+)\}$/)?.[1];
+    expect(schedule).toBe('schedule');
+    expect(moduleCalls().get('monitoring')?.schedule).toBe('* * * * *');
+    const target = only(job, 'http_target');
+    expect(target.http_method).toBe('POST');
+    expect(target.uri).toBe('${var.check_url}/replication_check');
+    expect(blocks(target, 'oauth_token')).toEqual([]);
+    expect(only(target, 'oidc_token')).toEqual({
+      service_account_email: '${var.scheduler_service_account_email}',
+      audience: '${var.check_url}',
+    });
+    expect(moduleCalls().get('monitoring')?.scheduler_service_account_email).toBe(
+      '${module.run.scheduler_service_account_email}',
+    );
+  });
+
+  it('checks /status of the api service', () => {
+    const uptime = resource('monitoring', 'google_monitoring_uptime_check_config', 'api_status');
+    expect(only(uptime, 'http_check')).toMatchObject({ path: '/status', use_ssl: true });
+    expect(moduleCalls().get('monitoring')?.api_url).toBe('${module.run.api_url}');
+  });
+
+  it("turns the check's log line into a lag distribution and a failure count", () => {
+    const lag = resource('monitoring', 'google_logging_metric', 'lag');
+    expect(lag.value_extractor).toBe('EXTRACT(jsonPayload.lag_ms)');
+    expect(only(lag, 'metric_descriptor')).toMatchObject({
+      metric_kind: 'DELTA',
+      value_type: 'DISTRIBUTION',
+    });
+    const filter = String(locals('monitoring').check_log_filter);
+    expect(filter).toContain('jsonPayload.check=\\"replication\\"');
+    expect(String(lag.filter)).toContain('severity=INFO');
+    const failures = resource('monitoring', 'google_logging_metric', 'failures');
+    expect(String(failures.filter)).toContain('severity=ERROR');
+  });
+
+  it('alerts on failed checks, uptime, lag and a silent check, to the configured channels', () => {
+    const policies = resources('google_monitoring_alert_policy');
+    expect(policies.map((p) => p.name).sort()).toEqual(
+      ['check_absent', 'check_failed', 'lag', 'uptime'].sort(),
+    );
+    for (const { name, body } of policies) {
+      expect(body.notification_channels, name).toBe('${var.notification_channels}');
+    }
+    const condition = (name: string) =>
+      only(resource('monitoring', 'google_monitoring_alert_policy', name), 'conditions');
+    expect(String(only(condition('check_failed'), 'condition_threshold').filter)).toBe(
+      '${local.failure_metric}',
+    );
+    expect(String(only(condition('uptime'), 'condition_threshold').filter)).toContain(
+      'uptime_check/check_passed',
+    );
+    expect(only(condition('lag'), 'condition_threshold')).toMatchObject({
+      filter: '${local.lag_metric}',
+      threshold_value: '${var.lag_alert_threshold_ms}',
+    });
+    expect(only(condition('check_absent'), 'condition_absent').filter).toBe('${local.lag_metric}');
+    expect(moduleCalls().get('monitoring')?.notification_channels).toBe(
+      '${var.alert_notification_channels}',
+    );
+  });
+});
+
+describe('terraform: variables, outputs, providers', () => {
+  it('gives every variable of every module a description and a type', () => {
+    for (const module of moduleNames()) {
+      for (const [name, body] of variables(module)) {
+        const where = `${module || 'root'}: variable ${name}`;
+        expect(typeof body.description === 'string' && body.description.length > 0, where).toBe(
+          true,
+        );
+        expect(typeof body.type === 'string' && body.type.length > 0, where).toBe(true);
+      }
+    }
+  });
+
+  it('declares variables in alphabetical order', () => {
+    for (const { file, text } of files) {
+      const names = [...text.matchAll(/^variable "([^"]+)"/gm)].map((m) => m[1] ?? '');
+      expect(names, file).toEqual([...names].sort());
+    }
+  });
+
+  it('gives every validation a plain-English message, and every default passes its regex validation', () => {
+    for (const module of moduleNames()) {
+      for (const [name, body] of variables(module)) {
+        for (const validation of blocks(body, 'validation')) {
+          // A sentence saying what is expected, not an expression or a bare "invalid".
+          expect(String(validation.error_message), name).toMatch(/^[A-Za-z].{29,}[.)]$/);
+          const regex = String(validation.condition).match(
+            /can\(regex\("((?:[^"\\]|\\.)*)", var\.(\w+)\)\)/,
+          );
+          if (regex && typeof body.default === 'string' && regex[2] === name) {
+            expect(body.default, `${name} default`).toMatch(new RegExp(hclString(regex[1] ?? '')));
+          }
+        }
+      }
+    }
+  });
+
+  it('describes every output', () => {
+    for (const module of moduleNames()) {
+      for (const [name, body] of outputs(module)) {
+        expect(String(body.description ?? ''), `${module || 'root'}: output ${name}`).not.toBe('');
+      }
+    }
+    const root = outputs('');
+    for (const name of ['api_url', 'check_url', 'artifact_registry', 'migration_job_name']) {
+      expect(root.has(name), `root output ${name}`).toBe(true);
+    }
+  });
+
+  it('passes every module exactly the inputs it declares, and all it requires', () => {
+    const meta = new Set(['source', 'version', 'depends_on', 'providers', 'count', 'for_each']);
+    for (const [module, call] of moduleCalls()) {
+      const declared = variables(module);
+      const passed = Object.keys(call).filter((key) => !meta.has(key));
+      for (const input of passed) {
+        expect(declared.has(input), `module ${module} declares ${input}`).toBe(true);
+      }
+      for (const [name, body] of declared) {
+        if (!('default' in body))
+          expect(passed, `module ${module} is given ${name}`).toContain(name);
+      }
+    }
+  });
+
+  it('pins every provider, in the root and in every module', () => {
+    for (const module of moduleNames()) {
+      const terraformBlocks = jsonOf(module).flatMap((json) => blocks(json, 'terraform'));
+      const providers = terraformBlocks.flatMap((t) => blocks(t, 'required_providers'));
+      expect(providers.length, `${module || 'root'} has required_providers`).toBe(1);
+      const entries = Object.entries(providers[0] ?? {});
+      expect(entries.length).toBeGreaterThan(0);
+      for (const [name, requirement] of entries) {
+        const version = isBlock(requirement) ? String(requirement.version ?? '') : '';
+        // "~> x.y" or an upper bound: never an open-ended ">=" alone.
+        expect(version, `${module || 'root'}: ${name}`).toMatch(
+          /^(~>\s*\d+\.\d+|=?\s*\d+\.\d+\.\d+$|.*<)/,
+        );
+        expect(isBlock(requirement) && requirement.source, name).toBe(`hashicorp/${name}`);
+      }
+      expect(String(terraformBlocks[0]?.required_version ?? '')).toMatch(/\d/);
+    }
+  });
+
+  it('keeps state in a GCS backend whose bucket is given at init, not in the code', () => {
+    const terraformBlocks = jsonOf('').flatMap((json) => blocks(json, 'terraform'));
+    const backends = terraformBlocks
+      .map((t) => map(t, 'backend'))
+      .filter((b) => Object.keys(b).length);
+    expect(backends).toHaveLength(1);
+    expect(Object.keys(backends[0] ?? {})).toEqual(['gcs']);
+    expect(blocks(backends[0] ?? {}, 'gcs')).toEqual([{}]);
+    for (const module of moduleNames().filter((m) => m !== '')) {
+      const moduleTerraform = jsonOf(module).flatMap((json) => blocks(json, 'terraform'));
+      expect(moduleTerraform.map((t) => t.backend).filter(Boolean), module).toEqual([]);
+    }
+  });
+
+  it('hard-codes no project: every project attribute is var.project_id', () => {
+    const withProject = [
+      ...resources(),
+      ...files.flatMap(({ json, module }) =>
+        Object.entries(map(json, 'provider')).flatMap(([type, bodies]) =>
+          (Array.isArray(bodies) ? bodies.filter(isBlock) : []).map((body) => ({
+            module,
+            type,
+            name: 'provider',
+            body,
+          })),
+        ),
+      ),
+    ].filter(({ body }) => 'project' in body);
+    expect(withProject.length).toBeGreaterThan(10);
+    for (const { module, type, name, body } of withProject) {
+      expect(body.project, `${module || 'root'}: ${type}.${name}`).toBe('${var.project_id}');
+    }
+    expect('default' in (variables('').get('project_id') ?? {})).toBe(false);
+  });
+});
+
+describe('terraform: connection budget', () => {
+  const budget = (v: (name: string) => number) =>
+    (2 * v('api_max_instances') + v('check_max_instances')) * v('db_pool_max') +
+    1 +
+    v('postgres_reserved_connections');
+
+  it('is enforced by a validation of postgres_max_connections', () => {
+    const validation = only(variables('').get('postgres_max_connections') ?? {}, 'validation');
+    expect(String(validation.condition).replace(/\s+/g, ' ')).toBe(
+      '${(2 * var.api_max_instances + var.check_max_instances) * var.db_pool_max + 1 + var.postgres_reserved_connections <= var.postgres_max_connections}',
+    );
+  });
+
+  it('fits the defaults', () => {
+    expect(budget(numberDefault)).toBeLessThanOrEqual(numberDefault('postgres_max_connections'));
+  });
+
+  it("fits the README example's values", async () => {
+    const example = (await parse('terraform.tfvars', readmeExample())) as Block;
+    const value = (name: string) =>
+      typeof example[name] === 'number' ? (example[name] as number) : numberDefault(name);
+    expect(budget(value)).toBeLessThanOrEqual(value('postgres_max_connections'));
+  });
+});
+
+describe('terraform: README', () => {
+  it('has a terraform.tfvars example that parses and sets only declared variables, all required ones included', async () => {
+    const example = (await parse('terraform.tfvars', readmeExample())) as Block;
+    const declared = variables('');
+    const keys = Object.keys(example);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(declared.has(key), `variable ${key} exists`).toBe(true);
+    for (const [name, body] of declared) {
+      if (!('default' in body)) expect(keys, `example sets required ${name}`).toContain(name);
+    }
+  });
+
+  it("gives the example's values that pass the regex validations", async () => {
+    const example = (await parse('terraform.tfvars', readmeExample())) as Block;
+    for (const [name, body] of variables('')) {
+      const value = example[name];
+      if (typeof value !== 'string') continue;
+      for (const validation of blocks(body, 'validation')) {
+        const regex = String(validation.condition).match(
+          /can\(regex\("((?:[^"\\]|\\.)*)", var\.(\w+)\)\)/,
+        );
+        if (regex && regex[2] === name) {
+          expect(value, name).toMatch(new RegExp(hclString(regex[1] ?? '')));
+        }
+      }
+    }
+  });
+
+  it('documents every root input and output', () => {
+    const text = readFileSync(README, 'utf8');
+    for (const name of [...variables('').keys(), ...outputs('').keys()]) {
+      expect(text, `README mentions ${name}`).toContain(`\`${name}\``);
+    }
+  });
+});
