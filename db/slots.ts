@@ -1,6 +1,8 @@
 import { DeadlineExceeded } from './deadline.js';
 
 export interface Slots {
+  /** A free slot's release, at once, or undefined when all are taken. */
+  tryAcquire(): (() => void) | undefined;
   /** Waits for a free slot until `deadlineAt` (epoch ms); resolves with its release. */
   acquire(deadlineAt: number, totalMs: number): Promise<() => void>;
   readonly active: number;
@@ -24,6 +26,11 @@ export function createSlots(max: number): Slots {
   };
 
   return {
+    tryAcquire() {
+      if (active >= max) return undefined;
+      active++;
+      return once(release);
+    },
     acquire(deadlineAt, totalMs) {
       if (active < max) {
         active++;

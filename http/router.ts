@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import { describeError, type Logger } from '../server/log.js';
-import { type CredentialSource, isAuthorised } from './basicAuth.js';
+import { type CredentialSource, createAuthoriser } from './basicAuth.js';
 import type { RequestWithBody } from './body.js';
 import { errorToProblem } from './errorToProblem.js';
 import { sendProblem } from './problem.js';
@@ -57,13 +57,15 @@ function sendReply(res: ServerResponse, reply: Reply): void {
   res.end(body);
 }
 
-// Prefixed, not resolved against a base: '//x' is a path here, not a host.
-function parseTarget(target: string): URL {
-  try {
-    return new URL(`http://localhost${target.startsWith('/') ? target : `/${target}`}`);
-  } catch {
-    throw invalidRequest('the request target is not a valid path');
-  }
+// Split by hand, not parsed as a URL: '//x' is a path here, not a host, and
+// this runs on every request.
+function parseTarget(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const question = target.indexOf('?');
+  if (question < 0) return { pathname: target, searchParams: new URLSearchParams() };
+  return {
+    pathname: target.slice(0, question),
+    searchParams: new URLSearchParams(target.slice(question + 1)),
+  };
 }
 
 function decodeParams(match: RegExpExecArray): string[] {
@@ -80,6 +82,7 @@ function decodeParams(match: RegExpExecArray): string[] {
  * for other methods, HEAD wherever GET, and every error as a problem.
  */
 export function createRouter(routes: Route[], options: RouterOptions): HttpFunction {
+  const isAuthorised = createAuthoriser(options.credentials ?? noCredentials);
   return async (req, res) => {
     try {
       const url = parseTarget(req.originalUrl ?? req.url ?? '/');
@@ -89,7 +92,7 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
         return match !== null;
       });
       if (!route || !match) throw notFound(`no route for ${url.pathname}`);
-      if (route.auth && !isAuthorised(req, options.credentials ?? noCredentials)) {
+      if (route.auth && !isAuthorised(req)) {
         throw unauthorized();
       }
       const method = req.method === 'HEAD' ? 'GET' : (req.method as Method);

@@ -46,6 +46,14 @@ export function createHttpServer(target: string, log: Logger): Server {
       sendProblem(res, notFound(`no route for ${path.slice(0, 200)}`));
       return;
     }
+    // No body announced (most GETs): nothing to read, no event-loop turn to wait.
+    if (
+      req.headers['content-length'] === undefined &&
+      req.headers['transfer-encoding'] === undefined
+    ) {
+      app(req, res);
+      return;
+    }
     try {
       (req as { rawBody?: Buffer }).rawBody = await readBoundedBody(req);
     } catch (error) {

@@ -47,6 +47,14 @@ describe('reads', () => {
     expect(page.json).toEqual(all.json.slice(1, 3));
   });
 
+  it('accepts Basic credentials in any scheme case and spacing', async () => {
+    const token = Buffer.from('tester:correct horse battery staple').toString('base64');
+    const response = await api.request('GET', '/country/US', {
+      headers: { authorization: `basic   ${token}` },
+    });
+    expect(response.status).toBe(200);
+  });
+
   it('reads the replica', async () => {
     const one = await api.request('GET', '/country_replica/FR');
     expect(one.status).toBe(200);

@@ -37,12 +37,6 @@ const post = (row: { name: string; two_letter: string; country_id: number }) =>
     body: JSON.stringify(row),
   });
 
-const appConnections = async (role: 'primary' | 'replica') => {
-  const [row] = await pair.superuser(role, 'postgres')`
-    select count(*)::int as count from pg_stat_activity where usename = 'app'`;
-  return Number(row?.count);
-};
-
 async function untilOk(path: string, withinMs: number): Promise<number> {
   const started = Date.now();
   for (;;) {
@@ -204,7 +198,9 @@ describe('fault injection under load', () => {
     attempts.sort(() => Math.random() - 0.5);
     // Flush connections the earlier faults left dead (reads are retried;
     // writes are not, so a write on a dead connection would be a fair 503).
-    await Promise.all(Array.from({ length: 2 * POOL_MAX }, () => api.request('GET', '/country/US')));
+    await Promise.all(
+      Array.from({ length: 2 * POOL_MAX }, () => api.request('GET', '/country/US')),
+    );
     const statuses = new Map<string, number[]>();
     const details: string[] = [];
     const queue = [...attempts];

@@ -21,7 +21,9 @@ export function httpClient(baseUrl: string, env: Record<string, string>): Client
       const response = await fetch(baseUrl + path, {
         method,
         headers,
-        ...(options.body !== undefined ? { body: options.body } : {}),
+        ...(options.body !== undefined
+          ? { body: typeof options.body === 'string' ? options.body : new Uint8Array(options.body) }
+          : {}),
       });
       const text = await response.text();
       let json: unknown;
