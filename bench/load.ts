@@ -1,0 +1,161 @@
+// `npm run bench`: throughput and latency of the compiled server on a local
+// primary + streaming replica, beside the Functions Framework hello world
+// served the same way, at 32 connections (1 for the replication check).
+// Prints medians over ROUNDS interleaved rounds of DURATION seconds.
+
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { freePort } from '../dev/freePort.js';
+import { startTestPair } from '../test/support/testPair.js';
+import { measureColdStarts } from './coldStartCases.js';
+import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const CONNECTIONS = 32;
+
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+const pair = await startTestPair();
+const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
+
+async function serve(
+  args: string[],
+  env: Record<string, string | undefined>,
+  probe: string,
+  headers = {},
+) {
+  const port = await freePort();
+  const { child } = await timeToFirst200(
+    args,
+    { ...env, PORT: String(port) },
+    `http://127.0.0.1:${port}${probe}`,
+    headers,
+  );
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+const service = await serve(
+  ['dist/server/main.js'],
+  { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
+  '/status',
+);
+const hello = await serve(
+  [FRAMEWORK_CLI, '--target=helloWorld', '--source=bench/helloWorld.cjs'],
+  { PATH: process.env.PATH, NODE_ENV: 'production' },
+  '/',
+);
+
+interface Case {
+  name: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  auth: boolean;
+  connections?: number;
+}
+const cases: Case[] = [
+  { name: 'hello world (FF)', url: `${hello.url}/`, auth: false },
+  { name: 'GET /status', url: `${service.url}/status`, auth: false },
+  { name: 'GET /country/US', url: `${service.url}/country/US`, auth: true },
+  { name: 'GET /country (249 rows)', url: `${service.url}/country`, auth: true },
+  { name: 'GET /country_replica/US', url: `${service.url}/country_replica/US`, auth: true },
+  {
+    name: 'POST /replication_check (c=1)',
+    url: `${service.url}/replication_check`,
+    method: 'POST',
+    auth: true,
+    connections: 1,
+  },
+];
+
+// Peak connections the service holds per host, sampled while a case runs.
+const monitor = {
+  primary: pair.superuser('primary', 'postgres'),
+  replica: pair.superuser('replica', 'postgres'),
+};
+async function connectionsHeld(role: 'primary' | 'replica'): Promise<number> {
+  const [row] = await monitor[role]`
+    select count(*)::int as count from pg_stat_activity where application_name = 'pg-replica-functions:api'`;
+  return Number(row?.count);
+}
+
+function rssMb(child: ChildProcess): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  primaryPeak: number;
+  replicaPeak: number;
+}
+
+async function run(c: Case, duration: number): Promise<Run> {
+  let primaryPeak = 0;
+  let replicaPeak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const [p, r] = await Promise.all([connectionsHeld('primary'), connectionsHeld('replica')]);
+      primaryPeak = Math.max(primaryPeak, p);
+      replicaPeak = Math.max(replicaPeak, r);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const result = await autocannon({
+    url: c.url,
+    method: c.method ?? 'GET',
+    connections: c.connections ?? CONNECTIONS,
+    duration,
+    headers: c.auth ? { authorization } : {},
+  });
+  sampling = false;
+  await sampler;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    primaryPeak,
+    replicaPeak,
+  };
+}
+
+for (const c of cases) await run(c, 2); // warm-up: JIT, pools, prepared statements
+const runs = new Map<string, Run[]>(cases.map((c) => [c.name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of cases) runs.get(c.name)?.push(await run(c, DURATION));
+}
+const rss = rssMb(service.child);
+await Promise.all([stop(service.child), stop(hello.child)]);
+const coldStarts = await measureColdStarts(pair, 5);
+await pair.stop();
+
+const baseline = median(runs.get(cases[0]?.name ?? '')?.map((r) => r.rps) ?? []);
+const cpu =
+  readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpu}, ${execFileSync('nproc').toString().trim()} cores`,
+);
+console.log(
+  `${CONNECTIONS} connections, ${DURATION} s per case, median of ${ROUNDS} rounds; DB_POOL_MAX=10\n`,
+);
+console.log('| case | req/s | × hello | p50 ms | p99 ms | errors | peak conns primary/replica |');
+console.log('|---|---|---|---|---|---|---|');
+for (const c of cases) {
+  const list = runs.get(c.name) ?? [];
+  const rps = median(list.map((r) => r.rps));
+  console.log(
+    `| ${c.name} | ${rps.toFixed(0)} | ${(rps / baseline).toFixed(2)} | ${median(list.map((r) => r.p50)).toFixed(1)} | ${median(list.map((r) => r.p99)).toFixed(1)} | ${list.reduce((sum, r) => sum + r.errors, 0)} | ${Math.max(...list.map((r) => r.primaryPeak))}/${Math.max(...list.map((r) => r.replicaPeak))} |`,
+  );
+}
+const helloCold = median(coldStarts[0]?.runs ?? []);
+for (const cold of coldStarts.slice(1)) {
+  console.log(
+    `| cold start, ${cold.name.replace('service, ', '')} | – | – | ${median(cold.runs).toFixed(0)} (hello ${helloCold.toFixed(0)}) | – | – | – |`,
+  );
+}
+console.log(`\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak`);
