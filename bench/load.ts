@@ -130,6 +130,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const c of cases) runs.get(c.name)?.push(await run(c, DURATION));
 }
 const rss = rssMb(service.child);
+const helloRss = rssMb(hello.child);
 await Promise.all([stop(service.child), stop(hello.child)]);
 const coldStarts = await measureColdStarts(pair, 5);
 await pair.stop();
@@ -159,3 +160,4 @@ for (const cold of coldStarts.slice(1)) {
   );
 }
 console.log(`\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak`);
+console.log(`hello world RSS: ${helloRss.now.toFixed(0)} MB now, ${helloRss.peak.toFixed(0)} MB peak`);

@@ -123,67 +123,60 @@ export function createHostClient<Queries>(
     if (closed) throw new DatabaseUnavailableError(settings.role, 'client is shutting down');
     const timeoutMs = options.timeoutMs ?? settings.queryTimeoutMs;
     const deadline = Date.now() + timeoutMs;
-    let release: () => void;
-    try {
-      release = await slots.acquire(deadline, timeoutMs);
-    } catch {
-      throw new DatabaseUnavailableError(
-        settings.role,
-        `had no free connection within ${timeoutMs} ms`,
-      );
+    let release = slots.tryAcquire();
+    if (!release) {
+      try {
+        release = await slots.acquire(deadline, timeoutMs);
+      } catch {
+        throw new DatabaseUnavailableError(
+          settings.role,
+          `had no free connection within ${timeoutMs} ms`,
+        );
+      }
     }
-    try {
-      return await attempt(work, options, deadline, timeoutMs);
-    } finally {
-      release();
-    }
-  }
-
-  async function attempt<T>(
-    work: (pool: Pool<Queries>) => Promise<T>,
-    options: QueryOptions,
-    deadline: number,
-    timeoutMs: number,
-  ): Promise<T> {
     let connectionRetries = 0;
     let authenticationRetries = 0;
-    for (;;) {
-      const pool = current;
-      try {
-        return await withDeadline(work(pool), deadline - Date.now(), timeoutMs);
-      } catch (error) {
-        if (error instanceof DeadlineExceeded) {
-          retire(pool);
-          throw new DatabaseUnavailableError(settings.role, error.message);
-        }
-        if (Date.now() < deadline) {
-          // Up to three times, a little later each time: when many backends
-          // are terminated at once, a retry may pick another connection whose
-          // close has not been noticed yet.
-          if (options.idempotent && connectionRetries < 3 && isRetryable(error)) {
-            connectionRetries++;
-            await sleep(Math.min(25 * connectionRetries, Math.max(0, deadline - Date.now())));
-            continue;
+    try {
+      for (;;) {
+        const pool = current;
+        try {
+          return await withDeadline(work(pool), deadline - Date.now(), timeoutMs);
+        } catch (error) {
+          if (error instanceof DeadlineExceeded) {
+            retire(pool);
+            throw new DatabaseUnavailableError(settings.role, error.message);
           }
-          // A rejected password reaches no query, so retrying is safe for writes
-          // too. More than once: a retry may land on a connection that was
-          // already authenticating with the old password.
-          if (
-            authenticationRetries < 3 &&
-            isAuthenticationFailure(error) &&
-            (await refreshPassword(deadline))
-          ) {
-            authenticationRetries++;
-            continue;
+          if (Date.now() < deadline) {
+            // Up to three times, a little later each time: when many backends
+            // are terminated at once, a retry may pick another connection whose
+            // close has not been noticed yet.
+            if (options.idempotent && connectionRetries < 3 && isRetryable(error)) {
+              connectionRetries++;
+              await sleep(Math.min(25 * connectionRetries, Math.max(0, deadline - Date.now())));
+              continue;
+            }
+            // A rejected password reaches no query, so retrying is safe for writes
+            // too. More than once: a retry may land on a connection that was
+            // already authenticating with the old password.
+            if (
+              authenticationRetries < 3 &&
+              isAuthenticationFailure(error) &&
+              (await refreshPassword(deadline))
+            ) {
+              authenticationRetries++;
+              continue;
+            }
           }
+          const reason = unavailableReason(error);
+          // A host that takes connections but never answers them (frozen) leaves
+          // queries queued behind the attempt: drop them with the pool.
+          if (driverErrorOf(error)?.code === 'CONNECT_TIMEOUT') retire(pool);
+          if (reason) throw new DatabaseUnavailableError(settings.role, reason, { cause: error });
+          throw error;
         }
-        const reason = unavailableReason(error);
-        // A host that takes connections but never answers them (frozen) leaves
-        // queries queued behind the attempt: drop them with the pool.
-        if (driverErrorOf(error)?.code === 'CONNECT_TIMEOUT') retire(pool);
-        if (reason) throw new DatabaseUnavailableError(settings.role, reason, { cause: error });
-        throw error;
       }
+    } finally {
+      release();
     }
   }
 
