@@ -1,5 +1,5 @@
 import type { DatabaseClients } from '../db/clients.js';
-import type { Failure } from './failures.js';
+import { FAILURE_TYPES, type Failure, type FailureType } from './failures.js';
 import { describeTopology, lagBytes, round } from './report.js';
 import { readTopology } from './topology.js';
 
@@ -11,14 +11,12 @@ export interface HealthThresholds {
 
 // What a load balancer or uptime check needs to know, without writing: the
 // standby and synchronous-standby counts belong to the replication check.
-const HEALTH_FAILURES = new Set([
-  'primary-unreachable',
-  'replica-unreachable',
-  'primary-in-recovery',
-  'replica-not-standby',
-  'different-cluster',
-  'timeline-mismatch',
-]);
+const NOT_HEALTH: FailureType[] = [
+  'synchronous-standby-missing',
+  'standbys-missing',
+  'replication-lag',
+];
+const HEALTH_FAILURES = new Set(FAILURE_TYPES.filter((type) => !NOT_HEALTH.includes(type)));
 
 /**
  * Patroni-style health of the pair: both hosts in their roles, the replica
