@@ -160,4 +160,6 @@ for (const cold of coldStarts.slice(1)) {
   );
 }
 console.log(`\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak`);
-console.log(`hello world RSS: ${helloRss.now.toFixed(0)} MB now, ${helloRss.peak.toFixed(0)} MB peak`);
+console.log(
+  `hello world RSS: ${helloRss.now.toFixed(0)} MB now, ${helloRss.peak.toFixed(0)} MB peak`,
+);
