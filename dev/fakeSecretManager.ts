@@ -47,6 +47,8 @@ export interface FakeSecretManager {
   deny(project: string, secret: string): void;
   /** Answers UNAVAILABLE to the next `count` calls. */
   failNext(count: number): void;
+  /** Answers UNAVAILABLE for this one version (by number) from now on. */
+  makeUnavailable(project: string, secret: string, version: number): void;
   /** AccessSecretVersion calls received so far. */
   calls(): number;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ type Callback = (error: { code: number; details: string } | null, response?: unk
 export async function startFakeSecretManager(host = '127.0.0.1'): Promise<FakeSecretManager> {
   const secrets = new Map<string, Version[]>();
   const denied = new Set<string>();
+  const unavailableVersions = new Set<string>();
   let unavailable = 0;
   let calls = 0;
 
@@ -73,6 +76,10 @@ export async function startFakeSecretManager(host = '127.0.0.1'): Promise<FakeSe
       return;
     }
     const [, secretName, wanted] = match;
+    if (unavailableVersions.has(call.request.name)) {
+      callback({ code: grpc.status.UNAVAILABLE, details: 'this version is unavailable' });
+      return;
+    }
     if (denied.has(secretName)) {
       callback({
         code: grpc.status.PERMISSION_DENIED,
@@ -127,6 +134,9 @@ export async function startFakeSecretManager(host = '127.0.0.1'): Promise<FakeSe
     deny: (project, secret) => denied.add(key(project, secret)),
     failNext: (count) => {
       unavailable = count;
+    },
+    makeUnavailable: (project, secret, version) => {
+      unavailableVersions.add(`${key(project, secret)}/versions/${version}`);
     },
     calls: () => calls,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { CountryHost } from '../db/clients.js';
+import { replayTarget } from '../db/lsn.js';
 import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
 import { HttpProblem } from '../http/problem.js';
 
@@ -37,13 +38,14 @@ export async function readAtLeast<T>(
   read: (db: PostgresJsDatabase) => Promise<T>,
 ): Promise<ConsistentRead<T>> {
   const started = performance.now();
+  const target = replayTarget(minLsn);
   for (;;) {
     const attempt = await replica.query(
       (pool) =>
         pool.sql.begin('read only', async (transaction) => {
           const [position] = await transaction<{ lsn: string | null; reached: boolean }[]>`
             select pg_last_wal_replay_lsn()::text as lsn,
-                   coalesce(pg_last_wal_replay_lsn() >= ${minLsn}::pg_lsn, false) as reached`;
+                   coalesce(pg_last_wal_replay_lsn() >= ${target}::pg_lsn, false) as reached`;
           if (!position?.reached) return { reached: false as const, lsn: position?.lsn ?? null };
           const result = await read(drizzleOnTransaction(pool.sql, transaction));
           return { reached: true as const, lsn: position.lsn ?? minLsn, result };

@@ -3,6 +3,8 @@ import type { HostRole } from '../db/errors.js';
 import type { CredentialSource } from '../http/basicAuth.js';
 import type { SecretStore } from './secretStore.js';
 
+const RECENT_CHANGE_MS = 5000;
+
 /** Database passwords from the store; a rejected password is read again from Secret Manager. */
 export function databasePasswords(store: SecretStore): PasswordSource {
   const variableOf = (role: HostRole) =>
@@ -14,9 +16,15 @@ export function databasePasswords(store: SecretStore): PasswordSource {
     async refresh(role) {
       const variable = variableOf(role);
       if (!store.isReference(variable)) return false;
-      // A failed read keeps the old value; the one retry then fails as before.
+      const before = store.current(variable);
       await store.refresh(variable).catch(() => {});
-      return true;
+      // Retry when the password just changed: by this refresh, or by another
+      // one moments ago while this connection was still authenticating with
+      // the old value. A wrong password that did not change is not retried.
+      return (
+        store.current(variable) !== before ||
+        Date.now() - store.changedAt(variable) < RECENT_CHANGE_MS
+      );
     },
   };
 }

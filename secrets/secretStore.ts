@@ -15,6 +15,8 @@ interface Entry {
   /** Values accepted besides `current`: the previous version during a rotation window. */
   previous: string[];
   lastRefresh: number;
+  /** When `current` last changed (epoch ms); 0 for the start-up value. */
+  changedAt: number;
   refreshing: Promise<void> | undefined;
 }
 
@@ -24,6 +26,8 @@ export interface SecretStore {
   /** The current value and, for `latest` references, the previous version while it is enabled. */
   accepted(variable: SecretVariable): readonly string[];
   isReference(variable: SecretVariable): boolean;
+  /** Epoch ms of the last change of the current value by a refresh; 0 if never. */
+  changedAt(variable: SecretVariable): number;
   has(variable: SecretVariable): boolean;
   /**
    * Reads the reference again. Concurrent calls share one read, and a
@@ -59,12 +63,17 @@ export async function loadSecrets(
   const accessor = hasReference ? await options.createAccessor() : undefined;
   const minInterval = options.minRefreshIntervalMs ?? 1000;
 
-  async function resolve(variable: SecretVariable, setting: SecretSetting, deadlineAt: number) {
+  async function resolve(
+    variable: SecretVariable,
+    setting: SecretSetting,
+    deadlineAt: number,
+    acceptedBefore: readonly string[] = [],
+  ): Promise<{ current: string; previous: string[] }> {
     if (setting.kind === 'literal' || !accessor) {
       return { current: setting.kind === 'literal' ? setting.value : '', previous: [] };
     }
     const latest = await accessor.access(setting.name, deadlineAt);
-    const previous: string[] = [];
+    let previous: string[] = [];
     if (
       options.withPrevious?.includes(variable) &&
       setting.version === 'latest' &&
@@ -72,9 +81,14 @@ export async function loadSecrets(
     ) {
       try {
         const older = await accessor.access(versionName(setting, latest.version - 1), deadlineAt);
-        if (older.value !== latest.value) previous.push(older.value);
-      } catch {
-        // Disabled or destroyed: the rotation window is over.
+        if (older.value !== latest.value) previous = [older.value];
+      } catch (error) {
+        const status = error instanceof SecretAccessError ? error.status : '';
+        // Disabled or destroyed: the rotation window is over. Any other
+        // failure says nothing about it: keep accepting what was accepted.
+        if (status !== 'NOT_FOUND' && status !== 'FAILED_PRECONDITION') {
+          previous = acceptedBefore.filter((value) => value !== latest.value);
+        }
       }
     }
     return { current: latest.value, previous };
@@ -93,6 +107,7 @@ export async function loadSecrets(
           setting,
           ...value,
           lastRefresh: 0, // the first refresh after start-up is never rate-limited
+          changedAt: 0,
           refreshing: undefined,
         });
       } catch (error) {
@@ -118,6 +133,7 @@ export async function loadSecrets(
       return [entry.current, ...entry.previous];
     },
     isReference: (variable) => entries.get(variable)?.setting.kind === 'reference',
+    changedAt: (variable) => entries.get(variable)?.changedAt ?? 0,
     has: (variable) => entries.has(variable),
     refresh(variable) {
       const entry = entryOf(variable);
@@ -125,9 +141,15 @@ export async function loadSecrets(
       if (entry.refreshing) return entry.refreshing;
       if (Date.now() - entry.lastRefresh < minInterval) return Promise.resolve();
       const setting = entry.setting;
-      entry.refreshing = resolve(variable, setting, Date.now() + options.timeoutMs)
+      entry.refreshing = resolve(variable, setting, Date.now() + options.timeoutMs, [
+        entry.current,
+        ...entry.previous,
+      ])
         .then((value) => {
-          if (value.current !== '') Object.assign(entry, value);
+          if (value.current === '') return;
+          if (value.current !== entry.current) entry.changedAt = Date.now();
+          entry.current = value.current;
+          entry.previous = value.previous;
         })
         .finally(() => {
           entry.lastRefresh = Date.now();

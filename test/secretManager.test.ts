@@ -167,9 +167,16 @@ describe('rotation windows', () => {
     fake.addVersion('proj', 'rotating', 'v3');
     await store.refresh('BASIC_AUTH_PASSWORD');
     expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v3', 'v2']);
-    fake.disableVersion('proj', 'rotating', 2);
+    // A passing failure reading the previous version does not end the window.
+    fake.addVersion('proj', 'rotating', 'v4');
+    fake.makeUnavailable('proj', 'rotating', 3);
     await store.refresh('BASIC_AUTH_PASSWORD');
-    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v3']);
+    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v4', 'v3', 'v2']);
+    // Disabled: it does.
+    fake.addVersion('proj', 'rotating', 'v5');
+    fake.disableVersion('proj', 'rotating', 4);
+    await store.refresh('BASIC_AUTH_PASSWORD');
+    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v5']);
     await store.close();
   });
 });
