@@ -21,8 +21,8 @@ const HEALTH_FAILURES = new Set(FAILURE_TYPES.filter((type) => !NOT_HEALTH.inclu
 /**
  * Patroni-style health of the pair: both hosts in their roles, the replica
  * streaming, replay lag within the thresholds. Lag in time is 0 when the
- * replica has replayed everything the primary wrote; otherwise the age of
- * the last transaction it replayed (an upper bound).
+ * replica has replayed everything the primary wrote, otherwise the replay
+ * lag the primary measures for its slowest streaming standby.
  */
 export async function replicationHealth(
   db: DatabaseClients,
@@ -35,8 +35,20 @@ export async function replicationHealth(
   );
   const bytes = lagBytes(topology);
   const replica = topology.replica;
+  // Time lag as the primary sees it (pg_stat_replication.replay_lag of the
+  // slowest streaming standby), not the age of the replica's last replayed
+  // commit, which on a quiet primary measures idleness, not lag.
+  const replayLags = (topology.primary?.standbys ?? [])
+    .filter((standby) => standby.state === 'streaming')
+    .map((standby) => standby.replay_lag_ms ?? 0);
   const lagMs =
-    bytes === null ? null : bytes === 0 ? 0 : (replica?.facts.since_last_replay_ms ?? null);
+    bytes === null
+      ? null
+      : bytes === 0
+        ? 0
+        : replayLags.length > 0
+          ? Math.max(...replayLags)
+          : null;
 
   if (replica?.facts.in_recovery && replica.walReceiver?.status !== 'streaming') {
     failures.push({

@@ -1,3 +1,4 @@
+import type { Sql } from 'postgres';
 import type { DatabaseClients } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import {
@@ -88,12 +89,16 @@ export async function readTopology(
     reachable(
       () =>
         db.replica.query(
-          async ({ sql }) => {
-            const [facts] = await hostFacts(sql);
-            if (!facts) throw new Error('no facts from the replica');
-            const [receiver] = facts.in_recovery ? await walReceiver(sql) : [];
-            return { facts, walReceiver: receiver ?? null };
-          },
+          ({ sql }) =>
+            // One transaction, so one connection: behind a read service the
+            // facts and the WAL receiver must come from the same replica.
+            sql.begin('read only', async (transaction) => {
+              const onOne = transaction as unknown as Sql;
+              const [facts] = await hostFacts(onOne);
+              if (!facts) throw new Error('no facts from the replica');
+              const [receiver] = facts.in_recovery ? await walReceiver(onOne) : [];
+              return { facts, walReceiver: receiver ?? null };
+            }),
           { idempotent: true },
         ),
       'replica-unreachable',

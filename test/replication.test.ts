@@ -183,6 +183,31 @@ describe('failures, each named', () => {
     }
   });
 
+  it('/status/replication: lag thresholds per request, and lag in time is not the idle time before a write', async () => {
+    await setApplyDelay(1000);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a quiet primary
+      const created = await api.request('POST', '/country', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Quietland', two_letter: 'QT', country_id: 922 }),
+      });
+      expect(created.status).toBe(201);
+      // Inside the 1 s apply delay: bytes behind, but nowhere near 1.5 s behind.
+      const byBytes = await api.request('GET', '/status/replication?max_lag_bytes=0');
+      expect(byBytes.status).toBe(503);
+      expect(byBytes.json.failures.map((f: { type: string }) => f.type)).toContain(
+        'replication-lag',
+      );
+      expect(byBytes.json.lag_bytes).toBeGreaterThan(0);
+      const byTime = await api.request('GET', '/status/replication?max_lag_ms=1400');
+      expect(byTime.status, JSON.stringify(byTime.json)).toBe(200);
+      expect(byTime.json.max_lag_ms).toBe(1400);
+    } finally {
+      await setApplyDelay(0);
+      await api.request('DELETE', '/country/QT');
+    }
+  });
+
   it('reports a missing synchronous standby at once, without writing (the write would hang)', async () => {
     await setSynchronousStandbyNames('ghost');
     try {
