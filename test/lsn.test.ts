@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { bytesToLsn, isLsn, lsnToBytes, replayTarget } from '../db/lsn.js';
 
 describe('WAL positions', () => {
-  it.each(['0/0', '0/1926018', '16/B374D848', '1FFFFF/FFFFFFFF'])('%s survives bytes and back', (lsn) => {
-    expect(bytesToLsn(lsnToBytes(lsn))).toBe(lsn);
-    expect(isLsn(lsn)).toBe(true);
-  });
+  it.each(['0/0', '0/1926018', '16/B374D848', '1FFFFF/FFFFFFFF'])(
+    '%s survives bytes and back',
+    (lsn) => {
+      expect(bytesToLsn(lsnToBytes(lsn))).toBe(lsn);
+      expect(isLsn(lsn)).toBe(true);
+    },
+  );
 
   it.each([
     // past a short page header (24 bytes): the page start proves the write replayed
