@@ -249,6 +249,11 @@ describe('failures, each named', () => {
     expect(response.status).toBe(503);
     expect(response.json.type).toBe('urn:pg-replica-functions:problem:replica-not-standby');
     expect(response.json.replica.in_recovery).toBe(false);
+    // Promotion also started a new timeline on the former replica.
+    expect(response.json.replica.timeline).toBeGreaterThan(response.json.primary.timeline);
+    expect(response.json.failures.map((f: { type: string }) => f.type)).toContain(
+      'timeline-mismatch',
+    );
     const status = await api.request('GET', '/status/replication');
     expect(status.status).toBe(503);
     expect(status.json.failures.map((f: { type: string }) => f.type)).toContain(
