@@ -73,6 +73,10 @@ function openPool<Queries>(
     idle_timeout: settings.idleTimeoutS,
     max_lifetime: settings.maxLifetimeS,
     fetch_types: false,
+    // postgres.js waits (0.5–1) × 3^n / 100 s, up to 20 s, before reconnecting
+    // after n failed connections: after a restart that outlasts every query
+    // deadline. Recovery within a second or two needs a short, capped backoff.
+    backoff: (retries: number) => Math.min(0.025 * 2 ** retries, 0.25),
     onnotice: () => {},
     connection: {
       application_name: settings.applicationName,
