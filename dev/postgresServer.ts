@@ -75,8 +75,15 @@ export async function startPostgres(
   );
 
   let running = true;
+  // If this process exits without stop() (a crashed test worker, an
+  // uncaught error), fast-shut postgres down with it rather than orphan it.
+  const onExit = () => {
+    if (running) child.kill('SIGINT');
+  };
+  process.on('exit', onExit);
   exited.then(() => {
     running = false;
+    process.off('exit', onExit);
   });
   const deadline = Date.now() + 60_000;
   for (;;) {
