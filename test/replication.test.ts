@@ -1,8 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureAppDatabase } from '../dev/appDatabase.js';
+import { ensureDir, initCluster } from '../dev/clusterFiles.js';
+import { freePort } from '../dev/freePort.js';
+import { postgresAccount } from '../dev/osUser.js';
+import { findPgBinaries } from '../dev/pgBinaries.js';
+import { startPostgres } from '../dev/postgresServer.js';
 import type { RunningService } from '../server/service.js';
 import { type Client, httpClient } from './support/http.js';
 import { startTestService } from './support/service.js';
-import { startTestPair, type TestPair } from './support/testPair.js';
+import { APP, startTestPair, type TestPair } from './support/testPair.js';
 
 const CONNECT_TIMEOUT_MS = 1000;
 const APPLY_DELAY_MS = 300;
@@ -241,6 +250,43 @@ describe('failures, each named', () => {
     let response = await check();
     while (response.status !== 200 && Date.now() < deadline) response = await check();
     expect(response.status).toBe(200);
+  });
+
+  it('reports a "replica" that belongs to another cluster', async () => {
+    // A server from its own initdb: another system_identifier.
+    const binaries = await findPgBinaries();
+    const runAs = postgresAccount();
+    const base = await mkdtemp(join(tmpdir(), 'pg-other-'));
+    await ensureDir(base, runAs, 0o755);
+    await ensureDir(join(base, 'sockets'), runAs);
+    const port = await freePort();
+    await initCluster(binaries, join(base, 'data'), pair.superuserPassword, runAs);
+    const other = await startPostgres(binaries, {
+      dataDir: join(base, 'data'),
+      socketDir: join(base, 'sockets'),
+      port,
+      logFile: join(base, 'log'),
+      runAs,
+      settings: { fsync: 'off' },
+    });
+    const foreign = await startTestService({
+      ...pair.env,
+      POSTGRES_REPLICATION_PORT: String(port),
+    });
+    try {
+      await ensureAppDatabase(port, pair.superuserPassword, APP);
+      const response = await check(httpClient(foreign.url, pair.env));
+      expect(response.status).toBe(503);
+      const types = response.json.failures.map((f: { type: string }) => f.type);
+      expect(types).toEqual(expect.arrayContaining(['replica-not-standby', 'different-cluster']));
+      expect(response.json.replica.system_identifier).not.toBe(
+        response.json.primary.system_identifier,
+      );
+    } finally {
+      await foreign.close();
+      await other.stop();
+      await rm(base, { recursive: true, force: true });
+    }
   });
 
   it('reports a promoted replica as not a standby', async () => {
