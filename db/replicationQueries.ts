@@ -15,8 +15,6 @@ export interface HostFacts {
   receive_lsn: string | null;
   replay_lsn: string | null;
   last_replay_at: string | null;
-  /** In recovery: ms since the last replayed transaction committed on the primary (this host's clock). */
-  since_last_replay_ms: number | null;
   synchronous_standby_names: string;
   synchronous_commit: string;
 }
@@ -34,7 +32,6 @@ export function hostFacts(sql: Sql): Promise<HostFacts[]> {
            pg_last_wal_receive_lsn()::text as receive_lsn,
            pg_last_wal_replay_lsn()::text as replay_lsn,
            pg_last_xact_replay_timestamp() as last_replay_at,
-           (extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000)::float8 as since_last_replay_ms,
            current_setting('synchronous_standby_names') as synchronous_standby_names,
            current_setting('synchronous_commit') as synchronous_commit`;
 }

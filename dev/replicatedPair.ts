@@ -57,10 +57,7 @@ async function createPairFiles(options: PairOptions): Promise<void> {
   await rm(staging, { recursive: true, force: true });
 }
 
-export function startServer(
-  options: PairOptions,
-  role: 'primary' | 'replica',
-): Promise<PostgresServer> {
+function startServer(options: PairOptions, role: 'primary' | 'replica'): Promise<PostgresServer> {
   const paths = pairPaths(options.baseDir);
   return startPostgres(options.binaries, {
     dataDir: paths[role],

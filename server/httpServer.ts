@@ -32,10 +32,9 @@ export function createHttpServer(target: string, log: Logger): Server {
   const app = getTestServer(target).listeners('request')[0] as ExpressApp;
   // Anything the framework still raises becomes a problem, never its HTML page.
   app.use((error, _req, res, _next) => {
-    const { problem, unexpected } = errorToProblem(
-      error instanceof HttpProblem ? error : invalidRequest('the request could not be processed'),
-    );
-    if (unexpected) log('ERROR', 'framework error', describeError(error));
+    log('WARNING', 'framework error', describeError(error));
+    const problem =
+      error instanceof HttpProblem ? error : invalidRequest('the request could not be processed');
     sendProblem(res as Parameters<typeof sendProblem>[0], problem);
   });
 
