@@ -8,12 +8,14 @@ import type { ServiceDependencies } from './dependencies.js';
 import { replicationCheckRoutes } from './replicationCheck.js';
 import { statusRoutes } from './status.js';
 
+// Every target also serves GET /status: Cloud Run's startup probe asks it of
+// each service, standalone ones included.
 const TARGETS: Record<FunctionTarget, (deps: ServiceDependencies) => Route[]> = {
   api: apiRoutes,
   status: () => statusRoutes,
-  country: (deps) => countryRoutes(deps.db.primary),
-  countryReplica: (deps) => countryReplicaRoutes(deps.db.replica),
-  replicationCheck: (deps) => replicationCheckRoutes(deps, false),
+  country: (deps) => [...statusRoutes, ...countryRoutes(deps.db.primary)],
+  countryReplica: (deps) => [...statusRoutes, ...countryReplicaRoutes(deps.db.replica)],
+  replicationCheck: (deps) => [...statusRoutes, ...replicationCheckRoutes(deps, false)],
 };
 
 /** Registers every function with the Functions Framework; FUNCTION_TARGET picks the one served. */

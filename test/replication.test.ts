@@ -135,6 +135,8 @@ describe('a healthy pair', () => {
     const bare = httpClient(standalone.url, {});
     expect((await bare.request('POST', '/replication_check', { auth: false })).status).toBe(200);
     expect((await bare.request('GET', '/country/US', { auth: false })).status).toBe(404);
+    // Cloud Run's startup probe (terraform/modules/run) asks every service for /status.
+    expect((await bare.request('GET', '/status', { auth: false })).status).toBe(200);
     expect((await check(httpClient(service.url, {}))).status).toBe(401);
   });
 });
