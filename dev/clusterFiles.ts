@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { appendFile, chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { RunAs } from './osUser.js';
+import { asAccount, type RunAs } from './osUser.js';
 import type { PgBinaries } from './pgBinaries.js';
 
 const run = promisify(execFile);
@@ -57,7 +57,7 @@ export async function initCluster(
         'UTF8',
         '--no-sync',
       ],
-      { ...(runAs ?? {}), env: { PATH: process.env.PATH, LC_ALL: 'C' } },
+      { ...asAccount(runAs), env: { PATH: process.env.PATH, LC_ALL: 'C' } },
     );
   } finally {
     await rm(passwordFile, { force: true });

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMigrations } from '../db/migrate.js';
+import { accountDirFor, ensureAccountDir } from './accountDir.js';
 import { ensureAppDatabase } from './appDatabase.js';
 import { ensureDir } from './clusterFiles.js';
 import { freePort } from './freePort.js';
-import { postgresAccount } from './osUser.js';
+import { postgresAccount, type RunAs } from './osUser.js';
 import { findPgBinaries } from './pgBinaries.js';
 import { type ReplicatedPair, startReplicatedPair } from './replicatedPair.js';
 import { waitForReplay } from './waitForReplay.js';
@@ -15,6 +16,14 @@ import { waitForReplay } from './waitForReplay.js';
 /** Git-ignored; kept between runs; `npm run local:reset` removes it. LOCAL_CLUSTER_DIR moves it (tests). */
 export const LOCAL_DIR =
   process.env.LOCAL_CLUSTER_DIR ?? fileURLToPath(new URL('../.local-cluster', import.meta.url));
+
+/**
+ * Where the servers' data lives: beside the state file, or, as root, in a
+ * folder the PostgreSQL account owns outside the project (accountDir.ts).
+ */
+export function localDataDir(runAs: RunAs, localDir = LOCAL_DIR): string {
+  return runAs ? join(accountDirFor('cluster', localDir), 'pg') : join(localDir, 'pg');
+}
 
 interface LocalState {
   primaryPort: number;
@@ -53,16 +62,18 @@ export interface LocalDefault {
 /** Starts (creating on first run) the local primary + streaming replica and migrates it. */
 export async function startLocalDefault(env = process.env): Promise<LocalDefault> {
   const runAs = postgresAccount();
-  // Created traversable by the PostgreSQL account (state.json itself is 0600);
-  // an existing folder keeps its mode.
-  if (!existsSync(LOCAL_DIR)) await ensureDir(LOCAL_DIR, undefined, 0o755);
+  // Only this process reads it (the PostgreSQL account never needs to); an
+  // existing folder keeps its mode.
+  if (!existsSync(LOCAL_DIR)) await ensureDir(LOCAL_DIR, undefined, 0o700);
   const state = await loadOrCreateState();
+  const dataDir = localDataDir(runAs);
+  if (runAs) await ensureAccountDir(dirname(dataDir), runAs);
   const pair = await startReplicatedPair({
-    baseDir: join(LOCAL_DIR, 'pg'),
+    baseDir: dataDir,
     primaryPort: state.primaryPort,
     replicaPort: state.replicaPort,
     superuserPassword: state.superuserPassword,
-    binaries: await findPgBinaries(env),
+    binaries: await findPgBinaries(runAs, env),
     runAs,
   });
   try {

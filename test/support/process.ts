@@ -16,9 +16,10 @@ export function spawnEntry(
   entry: string,
   env: Record<string, string | undefined>,
   args: string[] = [],
+  cwd = ROOT,
 ): Spawned {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ensureDir, initCluster } from '../../dev/clusterFiles.js';
 import type { RunAs } from '../../dev/osUser.js';
 import type { PgBinaries } from '../../dev/pgBinaries.js';
+
+const run = promisify(execFile);
 
 export interface Template {
   dataDir: string;
@@ -18,8 +22,10 @@ export interface Template {
  * so parallel test files never see half a template.
  */
 export async function cachedTemplate(binaries: PgBinaries, runAs: RunAs): Promise<Template> {
+  // By version, not path: every copy of the same binaries shares one template.
+  const { stdout: version } = await run(binaries.initdb, ['--version']);
   const key = createHash('sha256')
-    .update(`v1:${binaries.initdb}:${runAs?.uid}`)
+    .update(`v2:${version.trim()}:${runAs?.uid}`)
     .digest('hex')
     .slice(0, 12);
   const root = join(tmpdir(), `pg-replica-functions-template-${key}`);

@@ -26,8 +26,8 @@ export interface TestPair {
 
 /** A real primary + streaming hot standby on free ports, migrated and seeded. */
 export async function startTestPair(options: { migrate?: boolean } = {}): Promise<TestPair> {
-  const binaries = await findPgBinaries();
   const runAs = postgresAccount();
+  const binaries = await findPgBinaries(runAs);
   const template = await cachedTemplate(binaries, runAs);
   const baseDir = await mkdtemp(join(tmpdir(), 'pg-pair-'));
   await ensureDir(baseDir, undefined, 0o755);
