@@ -49,8 +49,8 @@ export interface FakeSecretManager {
   failNext(count: number): void;
   /** Answers UNAVAILABLE for this one version (by number) from now on. */
   makeUnavailable(project: string, secret: string, version: number): void;
-  /** AccessSecretVersion calls received so far. */
-  calls(): number;
+  /** AccessSecretVersion calls received so far, for every name or for one (`…/versions/2`). */
+  calls(name?: string): number;
   close(): Promise<void>;
 }
 
@@ -61,10 +61,10 @@ export async function startFakeSecretManager(host = '127.0.0.1'): Promise<FakeSe
   const denied = new Set<string>();
   const unavailableVersions = new Set<string>();
   let unavailable = 0;
-  let calls = 0;
+  const calls: string[] = [];
 
   function accessSecretVersion(call: { request: { name: string } }, callback: Callback): void {
-    calls++;
+    calls.push(call.request.name);
     if (unavailable > 0) {
       unavailable--;
       callback({ code: grpc.status.UNAVAILABLE, details: 'the fake is unavailable' });
@@ -138,7 +138,7 @@ export async function startFakeSecretManager(host = '127.0.0.1'): Promise<FakeSe
     makeUnavailable: (project, secret, version) => {
       unavailableVersions.add(`${key(project, secret)}/versions/${version}`);
     },
-    calls: () => calls,
+    calls: (name) => (name ? calls.filter((called) => called === name).length : calls.length),
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 }

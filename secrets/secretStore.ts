@@ -1,6 +1,13 @@
 import type { SecretVariable } from '../config/options.js';
 import { type SecretSetting, versionName } from './reference.js';
 import { SecretAccessError, type SecretAccessor } from './secretManagerAccess.js';
+import {
+  acceptedValues,
+  afterLatestRead,
+  afterPreviousRead,
+  type PreviousReadOutcome,
+  type VersionWindow,
+} from './versionWindow.js';
 
 export class SecretResolutionError extends Error {
   constructor(readonly problems: string[]) {
@@ -11,29 +18,31 @@ export class SecretResolutionError extends Error {
 
 interface Entry {
   setting: SecretSetting;
-  current: string;
-  /** Values accepted besides `current`: the previous version during a rotation window. */
-  previous: string[];
+  window: VersionWindow;
+  /** Start of the last read of `latest` (epoch ms); 0 before the first refresh. */
   lastRefresh: number;
-  /** When `current` last changed (epoch ms); 0 for the start-up value. */
+  /** When the current value last changed (epoch ms); 0 for the start-up value. */
   changedAt: number;
-  refreshing: Promise<void> | undefined;
+  readingLatest: Promise<void> | undefined;
+  readingPrevious: { version: number; done: Promise<void> } | undefined;
 }
 
 export interface SecretStore {
   /** The current value of a variable (resolved at start-up, updated by refresh). */
   current(variable: SecretVariable): string;
-  /** The current value and, for `latest` references, the previous version while it is enabled. */
+  /** The current value and, for `latest` references, version N−1 while it is enabled. */
   accepted(variable: SecretVariable): readonly string[];
   isReference(variable: SecretVariable): boolean;
   /** Epoch ms of the last change of the current value by a refresh; 0 if never. */
   changedAt(variable: SecretVariable): number;
   has(variable: SecretVariable): boolean;
   /**
-   * Reads the reference again. Concurrent calls share one read, and a
-   * variable is read at most once per `minRefreshIntervalMs`.
+   * Reads `latest` again, then (for variables with a rotation window) version
+   * N−1. Concurrent calls share one read of `latest`, and unless `force`d a
+   * variable is read at most once per `minRefreshIntervalMs`. The current value
+   * changes as soon as `latest` is read, whatever reading N−1 does.
    */
-  refresh(variable: SecretVariable): Promise<void>;
+  refresh(variable: SecretVariable, options?: { force?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +62,8 @@ function describe(variable: string, setting: SecretSetting, error: unknown): str
   return `${variable}${name}: ${reason}`;
 }
 
+const WINDOW_ENDED = new Set(['NOT_FOUND', 'FAILED_PRECONDITION']);
+
 /** Resolves every reference concurrently, within one deadline, before the server listens. */
 export async function loadSecrets(
   settings: Partial<Record<SecretVariable, SecretSetting>>,
@@ -62,36 +73,50 @@ export async function loadSecrets(
   const hasReference = Object.values(settings).some((setting) => setting?.kind === 'reference');
   const accessor = hasReference ? await options.createAccessor() : undefined;
   const minInterval = options.minRefreshIntervalMs ?? 1000;
+  const tracksPrevious = (variable: SecretVariable, setting: SecretSetting) =>
+    setting.kind === 'reference' &&
+    setting.version === 'latest' &&
+    (options.withPrevious?.includes(variable) ?? false);
 
-  async function resolve(
-    variable: SecretVariable,
-    setting: SecretSetting,
-    deadlineAt: number,
-    acceptedBefore: readonly string[] = [],
-  ): Promise<{ current: string; previous: string[] }> {
-    if (setting.kind === 'literal' || !accessor) {
-      return { current: setting.kind === 'literal' ? setting.value : '', previous: [] };
-    }
+  async function readLatest(setting: SecretSetting, deadlineAt: number) {
+    if (setting.kind === 'literal') return { version: 0, value: setting.value };
+    if (!accessor) throw new Error('no Secret Manager client');
     const latest = await accessor.access(setting.name, deadlineAt);
-    let previous: string[] = [];
-    if (
-      options.withPrevious?.includes(variable) &&
-      setting.version === 'latest' &&
-      latest.version > 1
-    ) {
-      try {
-        const older = await accessor.access(versionName(setting, latest.version - 1), deadlineAt);
-        if (older.value !== latest.value) previous = [older.value];
-      } catch (error) {
-        const status = error instanceof SecretAccessError ? error.status : '';
-        // Disabled or destroyed: the rotation window is over. Any other
-        // failure says nothing about it: keep accepting what was accepted.
-        if (status !== 'NOT_FOUND' && status !== 'FAILED_PRECONDITION') {
-          previous = acceptedBefore.filter((value) => value !== latest.value);
-        }
-      }
+    if (latest.value === '') throw new Error('the secret is empty');
+    return latest;
+  }
+
+  async function readPrevious(entry: Entry, version: number): Promise<void> {
+    const { setting } = entry;
+    if (setting.kind !== 'reference' || version < 1 || !accessor) return;
+    let outcome: PreviousReadOutcome;
+    try {
+      const known = await accessor.access(
+        versionName(setting, version),
+        Date.now() + options.timeoutMs,
+      );
+      outcome = { kind: 'value', known };
+    } catch (error) {
+      const status = error instanceof SecretAccessError ? error.status : '';
+      outcome = WINDOW_ENDED.has(status) ? { kind: 'gone', version } : { kind: 'unknown' };
     }
-    return { current: latest.value, previous };
+    entry.window = afterPreviousRead(entry.window, outcome);
+  }
+
+  // N−1 is read on its own: a slow or failing read never holds back `latest`.
+  function checkPrevious(variable: SecretVariable, entry: Entry): Promise<void> {
+    if (!tracksPrevious(variable, entry.setting)) return Promise.resolve();
+    const version = entry.window.latest.version - 1;
+    if (entry.readingPrevious?.version !== version) {
+      const reading = {
+        version,
+        done: readPrevious(entry, version).finally(() => {
+          if (entry.readingPrevious === reading) entry.readingPrevious = undefined;
+        }),
+      };
+      entry.readingPrevious = reading;
+    }
+    return entry.readingPrevious?.done ?? Promise.resolve();
   }
 
   const deadlineAt = Date.now() + options.timeoutMs;
@@ -101,15 +126,17 @@ export async function loadSecrets(
       if (!setting) return;
       const variable = key as SecretVariable;
       try {
-        const value = await resolve(variable, setting, deadlineAt);
-        if (value.current === '') throw new Error('the secret is empty');
-        entries.set(variable, {
+        const latest = await readLatest(setting, deadlineAt);
+        const entry: Entry = {
           setting,
-          ...value,
+          window: { latest, previous: undefined },
           lastRefresh: 0, // the first refresh after start-up is never rate-limited
           changedAt: 0,
-          refreshing: undefined,
-        });
+          readingLatest: undefined,
+          readingPrevious: undefined,
+        };
+        entries.set(variable, entry);
+        await checkPrevious(variable, entry);
       } catch (error) {
         problems.push(describe(variable, setting, error));
       }
@@ -126,36 +153,30 @@ export async function loadSecrets(
     return entry;
   };
 
+  async function refreshLatest(entry: Entry): Promise<void> {
+    const latest = await readLatest(entry.setting, Date.now() + options.timeoutMs);
+    if (latest.value !== entry.window.latest.value) entry.changedAt = Date.now();
+    entry.window = afterLatestRead(entry.window, latest);
+  }
+
   return {
-    current: (variable) => entryOf(variable).current,
-    accepted: (variable) => {
-      const entry = entryOf(variable);
-      return [entry.current, ...entry.previous];
-    },
+    current: (variable) => entryOf(variable).window.latest.value,
+    accepted: (variable) => acceptedValues(entryOf(variable).window),
     isReference: (variable) => entries.get(variable)?.setting.kind === 'reference',
     changedAt: (variable) => entries.get(variable)?.changedAt ?? 0,
     has: (variable) => entries.has(variable),
-    refresh(variable) {
+    async refresh(variable, refreshOptions = {}) {
       const entry = entryOf(variable);
-      if (entry.setting.kind === 'literal') return Promise.resolve();
-      if (entry.refreshing) return entry.refreshing;
-      if (Date.now() - entry.lastRefresh < minInterval) return Promise.resolve();
-      const setting = entry.setting;
-      entry.refreshing = resolve(variable, setting, Date.now() + options.timeoutMs, [
-        entry.current,
-        ...entry.previous,
-      ])
-        .then((value) => {
-          if (value.current === '') return;
-          if (value.current !== entry.current) entry.changedAt = Date.now();
-          entry.current = value.current;
-          entry.previous = value.previous;
-        })
-        .finally(() => {
-          entry.lastRefresh = Date.now();
-          entry.refreshing = undefined;
+      if (entry.setting.kind === 'literal') return;
+      if (!entry.readingLatest) {
+        if (!refreshOptions.force && Date.now() - entry.lastRefresh < minInterval) return;
+        entry.lastRefresh = Date.now();
+        entry.readingLatest = refreshLatest(entry).finally(() => {
+          entry.readingLatest = undefined;
         });
-      return entry.refreshing;
+      }
+      await entry.readingLatest;
+      await checkPrevious(variable, entry);
     },
     close: async () => {
       await accessor?.close();

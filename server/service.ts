@@ -40,7 +40,7 @@ function refreshBasicAuth(
   if (variables.length === 0 || config.secrets.basicAuthRefreshS === 0) return undefined;
   const timer = setInterval(() => {
     for (const variable of variables) {
-      secrets.refresh(variable).catch((error: unknown) => {
+      secrets.refresh(variable, { force: true }).catch((error: unknown) => {
         log(
           'WARNING',
           `could not refresh ${variable}; keeping the current value`,

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ConfigError, parseConfig } from '../config/config.js';
 import { type FakeSecretManager, startFakeSecretManager } from '../dev/fakeSecretManager.js';
 import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
@@ -146,37 +146,74 @@ describe('resolution', () => {
 });
 
 describe('rotation windows', () => {
-  it('accepts the previous Basic password while it is enabled, and only the new one after', async () => {
-    fake.addVersion('proj', 'rotating', 'v1');
-    fake.addVersion('proj', 'rotating', 'v2');
+  async function rotatingStore(secret: string) {
     const config = parseConfig({
       ...base,
       SECRET_MANAGER_EMULATOR_HOST: fake.address,
-      BASIC_AUTH_PASSWORD: 'gcp:secretmanager:projects/proj/secrets/rotating',
+      BASIC_AUTH_PASSWORD: `gcp:secretmanager:projects/proj/secrets/${secret}`,
     });
-    const store = await loadSecrets(config.secrets.settings, {
+    return loadSecrets(config.secrets.settings, {
       createAccessor: async () =>
         (await import('../secrets/secretManagerAccess.js')).createSecretManagerAccessor({
           emulatorHost: fake.address,
         }),
-      timeoutMs: 5000,
+      timeoutMs: 1000,
       withPrevious: ['BASIC_AUTH_PASSWORD'],
       minRefreshIntervalMs: 0,
     });
+  }
+
+  it('accepts latest and N−1 while N−1 is enabled, and only latest once it is disabled', async () => {
+    fake.addVersion('proj', 'rotating', 'v1');
+    fake.addVersion('proj', 'rotating', 'v2');
+    const store = await rotatingStore('rotating');
     expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v2', 'v1']);
     fake.addVersion('proj', 'rotating', 'v3');
     await store.refresh('BASIC_AUTH_PASSWORD');
     expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v3', 'v2']);
-    // A passing failure reading the previous version does not end the window.
     fake.addVersion('proj', 'rotating', 'v4');
-    fake.makeUnavailable('proj', 'rotating', 3);
+    fake.disableVersion('proj', 'rotating', 3);
     await store.refresh('BASIC_AUTH_PASSWORD');
-    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v4', 'v3', 'v2']);
-    // Disabled: it does.
-    fake.addVersion('proj', 'rotating', 'v5');
-    fake.disableVersion('proj', 'rotating', 4);
+    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v4']);
+    await store.close();
+  });
+
+  it('while N−1 cannot be read, accepts only a value known to be N−1, never an older one', async () => {
+    fake.addVersion('proj', 'flaky', 'v1');
+    fake.addVersion('proj', 'flaky', 'v2');
+    const store = await rotatingStore('flaky');
+    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v2', 'v1']);
+
+    // latest moved by one: the former latest is N−1, whatever reading it does.
+    fake.makeUnavailable('proj', 'flaky', 2);
+    fake.addVersion('proj', 'flaky', 'v3');
+    await store.refresh('BASIC_AUTH_PASSWORD');
+    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v3', 'v2']);
+    await store.refresh('BASIC_AUTH_PASSWORD');
+    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v3', 'v2']);
+
+    // latest moved by two, N−1 unreadable: its value is unknown, so only latest.
+    fake.addVersion('proj', 'flaky', 'v4');
+    fake.addVersion('proj', 'flaky', 'v5');
+    fake.makeUnavailable('proj', 'flaky', 4);
     await store.refresh('BASIC_AUTH_PASSWORD');
     expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v5']);
+    await store.close();
+  });
+
+  it('takes a new latest at once, while reading N−1 still retries', async () => {
+    fake.addVersion('proj', 'slow', 'v1');
+    const store = await rotatingStore('slow');
+    fake.makeUnavailable('proj', 'slow', 1);
+    fake.addVersion('proj', 'slow', 'v2');
+    const refreshed = store.refresh('BASIC_AUTH_PASSWORD');
+    await vi.waitFor(() =>
+      expect(fake.calls('projects/proj/secrets/slow/versions/1')).toBeGreaterThan(1),
+    );
+    // The N−1 read is still being retried (its deadline is 1 s); latest is already in.
+    expect(store.current('BASIC_AUTH_PASSWORD')).toBe('v2');
+    expect(store.accepted('BASIC_AUTH_PASSWORD')).toEqual(['v2', 'v1']);
+    await refreshed;
     await store.close();
   });
 });
