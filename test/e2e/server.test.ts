@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSecretManager } from '../../dev/fakeSecretManager.js';
+import { expectDrainUnderLoad } from '../support/drainUnderLoad.js';
 import { httpClient } from '../support/http.js';
 import { type Spawned, spawnEntry } from '../support/process.js';
-import { postInTwoHalves } from '../support/slowRequest.js';
 import { APP, startTestPair, type TestPair } from '../support/testPair.js';
 import { expectWriteReadBack } from '../support/writeReadBack.js';
 
@@ -109,24 +109,15 @@ describe('the server process', () => {
     }
   });
 
-  it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
+  it('drains nine requests in flight when SIGTERM arrives, then exits 0', async () => {
     const { server, url } = await startServer();
-    const body = JSON.stringify({ name: 'Drainland', two_letter: 'QS', country_id: 911 });
-    const token = Buffer.from(
-      `${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`,
-    ).toString('base64');
-    const response = postInTwoHalves(
-      `${url}/country`,
-      { authorization: `Basic ${token}` },
-      body,
-      () => server.child.kill('SIGTERM'),
-    );
-    const result = await response;
-    expect(result.status).toBe(201);
-    expect(await server.exited).toBe(0);
-    expect(server.output()).toContain('SIGTERM received: draining');
-    const [row] = await pair.superuser('primary')`select name from country where two_letter = 'QS'`;
-    expect(row?.name).toBe('Drainland');
-    await pair.superuser('primary')`delete from country where two_letter = 'QS'`;
+    await expectDrainUnderLoad({
+      url,
+      pair,
+      applicationName: 'pg-replica-functions:api',
+      sigterm: () => server.child.kill('SIGTERM'),
+      draining: () => server.waitFor(/SIGTERM received: draining/),
+      exited: server.exited,
+    });
   });
 });
