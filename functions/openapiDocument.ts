@@ -196,6 +196,7 @@ export const openapiDocument = {
               'application/json': { schema: { $ref: '#/components/schemas/ReplicationReport' } },
             },
           },
+          400: problem('A query parameter it does not take'),
           401: responses.unauthorized,
           503: problem('The named replication failure, with the figures read so far'),
         },

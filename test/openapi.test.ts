@@ -1,7 +1,13 @@
-import { expect, it } from 'vitest';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../dev/freePort.js';
 import { apiRoutes } from '../functions/api.js';
 import type { ServiceDependencies } from '../functions/dependencies.js';
 import { openapiDocument } from '../functions/openapiDocument.js';
+import type { RunningService } from '../server/service.js';
+import { type Client, httpClient } from './support/http.js';
+import { startTestService } from './support/service.js';
+import { startTestPair, type TestPair } from './support/testPair.js';
 
 // Turns a route pattern such as /^\/country\/([^/]+)$/ into /country/{x}.
 function templateOf(pattern: RegExp): string {
@@ -12,6 +18,15 @@ function templateOf(pattern: RegExp): string {
     .replace(/\\\./g, '.')
     .replace(/\([^)]*\)/g, '{}');
 }
+
+it('is a valid OpenAPI 3.1 document whose references resolve', async () => {
+  const validator = new Validator();
+  const result = await validator.validate(structuredClone(openapiDocument));
+  expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+  expect(result.valid).toBe(true);
+  expect(validator.version).toBe('3.1');
+  expect(() => validator.resolveRefs()).not.toThrow();
+});
 
 it('documents every route and method the api target serves', () => {
   const routes = apiRoutes({ db: {}, replication: {} } as unknown as ServiceDependencies);
@@ -28,4 +43,110 @@ it('documents every route and method the api target serves', () => {
     const entry = documented.find((d) => d.template === templateOf(route.pattern));
     expect(entry?.methods, templateOf(route.pattern)).toEqual(Object.keys(route.methods).sort());
   }
+});
+
+// Every documented answer of every operation, elicited from the real service
+// (and from one whose database hosts are down, for the 503s): the statuses a
+// route answers are the ones its document lists, no more and no fewer.
+let pair: TestPair;
+let up: RunningService;
+let down: RunningService;
+let api: Client;
+let apiOfDown: Client;
+
+beforeAll(async () => {
+  pair = await startTestPair();
+  up = await startTestService(pair.env);
+  down = await startTestService({
+    ...pair.env,
+    POSTGRES_MAIN_PORT: String(await freePort()),
+    POSTGRES_REPLICATION_PORT: String(await freePort()),
+  });
+  api = httpClient(up.url, pair.env);
+  apiOfDown = httpClient(down.url, pair.env);
+});
+afterAll(async () => {
+  await Promise.all([up?.close(), down?.close()]);
+  await pair?.stop();
+});
+
+interface Probe {
+  operation: string;
+  path: string;
+  body?: string;
+  contentType?: string;
+  auth?: false;
+  hostsDown?: true;
+}
+
+const country = (code: string, id: number) =>
+  JSON.stringify({ name: 'Documentland', two_letter: code, country_id: id });
+
+// In order: the POST that creates QK runs before the DELETE that removes it.
+const probes: Probe[] = [
+  { operation: 'GET /status', path: '/status' },
+  { operation: 'GET /openapi.json', path: '/openapi.json' },
+  ...['/country', '/country_replica'].flatMap((list): Probe[] => [
+    { operation: `GET ${list}`, path: list },
+    { operation: `GET ${list}`, path: `${list}?limit=0` },
+    { operation: `GET ${list}`, path: list, auth: false },
+    { operation: `GET ${list}`, path: list, hostsDown: true },
+  ]),
+  ...['/country', '/country_replica'].flatMap((list): Probe[] => [
+    { operation: `GET ${list}/{two_letter}`, path: `${list}/US` },
+    { operation: `GET ${list}/{two_letter}`, path: `${list}/USA` },
+    { operation: `GET ${list}/{two_letter}`, path: `${list}/US`, auth: false },
+    { operation: `GET ${list}/{two_letter}`, path: `${list}/QZ` },
+    { operation: `GET ${list}/{two_letter}`, path: `${list}/US`, hostsDown: true },
+  ]),
+  { operation: 'POST /country', path: '/country', body: country('QK', 941) },
+  { operation: 'POST /country', path: '/country', body: country('QK', 941) },
+  { operation: 'POST /country', path: '/country', body: '{"name":1}' },
+  { operation: 'POST /country', path: '/country', body: country('QL', 942), auth: false },
+  { operation: 'POST /country', path: '/country', body: 'x'.repeat(17_000) },
+  { operation: 'POST /country', path: '/country', body: 'x', contentType: 'text/plain' },
+  { operation: 'POST /country', path: '/country', body: country('QL', 942), hostsDown: true },
+  { operation: 'DELETE /country/{two_letter}', path: '/country/QK' },
+  { operation: 'DELETE /country/{two_letter}', path: '/country/QK' },
+  { operation: 'DELETE /country/{two_letter}', path: '/country/USA' },
+  { operation: 'DELETE /country/{two_letter}', path: '/country/QK', auth: false },
+  { operation: 'DELETE /country/{two_letter}', path: '/country/QK', hostsDown: true },
+  { operation: 'POST /replication_check', path: '/replication_check' },
+  { operation: 'POST /replication_check', path: '/replication_check?x=1' },
+  { operation: 'POST /replication_check', path: '/replication_check', auth: false },
+  { operation: 'POST /replication_check', path: '/replication_check', hostsDown: true },
+  { operation: 'GET /status/replication', path: '/status/replication' },
+  { operation: 'GET /status/replication', path: '/status/replication?max_lag_ms=x' },
+  { operation: 'GET /status/replication', path: '/status/replication', auth: false },
+  { operation: 'GET /status/replication', path: '/status/replication', hostsDown: true },
+];
+
+it("answers exactly the statuses each operation's document lists", async () => {
+  const observed = new Map<string, Set<string>>();
+  for (const probe of probes) {
+    const [method = ''] = probe.operation.split(' ');
+    const answer = await (probe.hostsDown ? apiOfDown : api).request(method, probe.path, {
+      ...(probe.body !== undefined
+        ? { body: probe.body, headers: { 'content-type': probe.contentType ?? 'application/json' } }
+        : {}),
+      ...(probe.auth === false ? { auth: false } : {}),
+    });
+    const seen = observed.get(probe.operation) ?? new Set<string>();
+    seen.add(String(answer.status));
+    observed.set(probe.operation, seen);
+  }
+  const documented = new Map<string, string[]>();
+  for (const [path, operations] of Object.entries(openapiDocument.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      documented.set(
+        `${method.toUpperCase()} ${path}`,
+        Object.keys((operation as { responses: object }).responses).sort(),
+      );
+    }
+  }
+  expect(
+    Object.fromEntries(
+      [...observed].map(([operation, statuses]) => [operation, [...statuses].sort()]),
+    ),
+  ).toEqual(Object.fromEntries(documented));
 });

@@ -54,19 +54,23 @@ afterAll(async () => {
   await pair?.stop();
 });
 
-async function setApplyDelay(ms: number) {
-  const replica = pair.superuser('replica', 'postgres');
-  await replica.unsafe(`alter system set recovery_min_apply_delay = '${ms}ms'`);
-  await replica`select pg_reload_conf()`;
-  await new Promise((resolve) => setTimeout(resolve, 100));
+/** ALTER SYSTEM, reload, and wait until the server reads the new value. */
+async function setSetting(role: 'primary' | 'replica', name: string, value: string) {
+  const sql = pair.superuser(role, 'postgres');
+  await sql.unsafe(`alter system set ${name} = '${value}'`);
+  await sql`select pg_reload_conf()`;
+  const expected = (await sql`select ${value}::text as value`)[0]?.value;
+  await expect
+    .poll(async () => {
+      const [row] = await sql`select setting, unit from pg_settings where name = ${name}`;
+      return row?.unit === 'ms' ? `${row.setting}ms` : row?.setting;
+    })
+    .toBe(expected);
 }
 
-async function setSynchronousStandbyNames(value: string) {
-  const primary = pair.superuser('primary', 'postgres');
-  await primary.unsafe(`alter system set synchronous_standby_names = '${value}'`);
-  await primary`select pg_reload_conf()`;
-  await new Promise((resolve) => setTimeout(resolve, 100));
-}
+const setApplyDelay = (ms: number) => setSetting('replica', 'recovery_min_apply_delay', `${ms}ms`);
+const setSynchronousStandbyNames = (value: string) =>
+  setSetting('primary', 'synchronous_standby_names', value);
 
 const check = (client = api) => client.request('POST', '/replication_check');
 
