@@ -16,7 +16,6 @@ COPY http ./http
 COPY replication ./replication
 COPY secrets ./secrets
 COPY server ./server
-COPY synthetic ./synthetic
 RUN npm run build
 
 FROM node:22-bookworm-slim AS production-dependencies

@@ -22,7 +22,13 @@ export async function measureColdStarts(pair: TestPair, runs: number): Promise<C
   const credentials = `${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`;
   const authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   const baseEnv = { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env };
-  const cases = [
+  const cases: {
+    name: string;
+    args: string[];
+    env: Record<string, string | undefined>;
+    path: string;
+    headers: Record<string, string>;
+  }[] = [
     {
       name: 'Functions Framework hello world',
       args: [FRAMEWORK_CLI, '--target=helloWorld', '--source=bench/helloWorld.cjs'],

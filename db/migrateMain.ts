@@ -4,10 +4,13 @@ import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
 import { SecretResolutionError } from '../secrets/secretStore.js';
 import { log } from '../server/log.js';
 import { runMigrations } from './migrate.js';
+import { isTlsRefused, TLS_REFUSED_REASON } from './sqlState.js';
 
+let target = '';
 try {
   const config = parseConfig(process.env, 'migrate');
   const { database } = config;
+  target = `${database.primary.host}:${database.primary.port}`;
   const secrets = await loadConfiguredSecrets({
     ...config.secrets,
     settings: { POSTGRES_MAIN_PASSWORD: config.secrets.settings.POSTGRES_MAIN_PASSWORD },
@@ -25,6 +28,11 @@ try {
   log('INFO', 'migrations applied', { host: database.primary.host, database: database.database });
 } catch (error) {
   const known = error instanceof ConfigError || error instanceof SecretResolutionError;
-  log('ERROR', known ? (error as Error).message : `migration failed: ${String(error)}`);
+  const message = known
+    ? (error as Error).message
+    : isTlsRefused(error)
+      ? `migration failed: the server at ${target} ${TLS_REFUSED_REASON}`
+      : `migration failed: ${String(error)}`;
+  log('ERROR', message);
   process.exitCode = 1;
 }

@@ -44,8 +44,24 @@ const RETRYABLE_CODES = new Set([
   '57P02', // crash_shutdown
 ]);
 
+// Node's words when the server drops the socket during the TLS handshake:
+// what a server without TLS does when POSTGRES_SSLMODE is require.
+const TLS_REFUSED = /before secure TLS connection was established/;
+
+export const TLS_REFUSED_REASON =
+  'does not accept TLS: set POSTGRES_SSLMODE=disable (or prefer) for it, or enable TLS on the server';
+
+export function isTlsRefused(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
+    if (current instanceof Error && TLS_REFUSED.test(current.message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Why the host is unusable, or undefined when the error is about the query or its data. */
 export function unavailableReason(error: unknown): string | undefined {
+  if (isTlsRefused(error)) return TLS_REFUSED_REASON;
   const code = driverErrorOf(error)?.code;
   if (code === undefined) return undefined;
   const known = CONNECTION_CODES[code];

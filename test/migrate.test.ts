@@ -64,3 +64,11 @@ it('runs as `npm run db:migrate` does, with the password from Secret Manager, an
   expect(await failing.exited).toBe(1);
   expect(failing.output()).toContain('POSTGRES_MAIN_HOST');
 });
+
+it('says which server does not accept TLS, and which option to change, under the default sslmode', async () => {
+  const job = spawnEntry('db/migrateMain.ts', { ...pair.env, POSTGRES_SSLMODE: undefined });
+  expect(await job.exited).toBe(1);
+  expect(job.output()).toContain(
+    `the server at 127.0.0.1:${pair.pair.primary.port} does not accept TLS: set POSTGRES_SSLMODE=disable`,
+  );
+});

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDrainUnderLoad } from '../support/drainUnderLoad.js';
@@ -59,6 +59,8 @@ describe('the container image', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(command).toEqual(['node', 'dist/server/main.js']);
+    // Cloud Build runs the synthetic check from the source; the image never does.
+    expect(dockerfile).not.toMatch(/^COPY synthetic/m);
   });
 
   it('builds a bundle that imports production dependencies only', () => {
@@ -77,6 +79,7 @@ describe('the container image', () => {
       }
     }
     expect([...imported].filter((name) => !(name in packageJson.dependencies))).toEqual([]);
+    expect(existsSync(join(ROOT, 'dist/synthetic'))).toBe(false);
   });
 
   it('serves /status and the API', async () => {
