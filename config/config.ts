@@ -1,5 +1,6 @@
 import type { SecretSetting } from '../secrets/reference.js';
 import {
+  endpointList,
   FUNCTION_TARGETS,
   type FunctionTarget,
   hostPort,
@@ -22,7 +23,10 @@ export interface HostConfig {
 
 export interface DatabaseConfig {
   primary: HostConfig;
+  /** Where replica reads go: a replica, or a read service balancing over several. */
   replica: HostConfig;
+  /** Every replica verified on its own (POSTGRES_REPLICA_ENDPOINTS); default: the read endpoint. */
+  replicaEndpoints: HostConfig[];
   user: string;
   database: string;
   sslMode: SslMode;
@@ -50,6 +54,8 @@ export interface Config {
   functionTarget: FunctionTarget;
   replicaMaxLagMs: number;
   expectedStandbys: number;
+  /** An inactive replication slot retaining more WAL than this is a failure. */
+  maxSlotRetainedBytes: number;
   /** Names the service in application_name and logs (Cloud Run sets K_SERVICE). */
   serviceName: string;
 }
@@ -113,16 +119,22 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
     }
   }
 
+  const replica = {
+    host: required('POSTGRES_REPLICATION_HOST', text, serving) ?? '',
+    port: read('POSTGRES_REPLICATION_PORT', port, 5432),
+  };
+  const endpoints = read('POSTGRES_REPLICA_ENDPOINTS', endpointList);
   const config: Config = {
     database: {
       primary: {
         host: env.POSTGRES_MAIN_HOST ?? '',
         port: read('POSTGRES_MAIN_PORT', port, 5432),
       },
-      replica: {
-        host: required('POSTGRES_REPLICATION_HOST', text, serving) ?? '',
-        port: read('POSTGRES_REPLICATION_PORT', port, 5432),
-      },
+      replica,
+      replicaEndpoints: endpoints?.map((endpoint) => ({
+        host: endpoint.host,
+        port: endpoint.port ?? replica.port,
+      })) ?? [replica],
       user: read('POSTGRES_USER', text, 'postgres'),
       database: read('POSTGRES_DB', text, 'countries'),
       sslMode: read('POSTGRES_SSLMODE', oneOf(SSL_MODES), 'require'),
@@ -143,6 +155,11 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
     functionTarget,
     replicaMaxLagMs: read('REPLICA_MAX_LAG_MS', integer(1, 600_000), 5000),
     expectedStandbys: read('EXPECTED_STANDBYS', integer(0, 100), 1),
+    maxSlotRetainedBytes: read(
+      'REPLICA_MAX_SLOT_RETAINED_BYTES',
+      integer(0, Number.MAX_SAFE_INTEGER),
+      1024 ** 3,
+    ),
     serviceName: read('K_SERVICE', text, 'pg-replica-functions'),
   };
   if (problems.length > 0) throw new ConfigError(problems);

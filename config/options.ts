@@ -44,6 +44,32 @@ export const hostPort: Parser<string> = (raw) => {
   return raw.trim();
 };
 
+export interface Endpoint {
+  host: string;
+  /** Undefined: the caller's default port. */
+  port: number | undefined;
+}
+
+const ENDPOINT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:,[\]]+))(?::(\d{1,5}))?$/;
+
+/** A comma-separated list of `host[:port]` (IPv6 in brackets), each once. */
+export const endpointList: Parser<Endpoint[]> = (raw) => {
+  const endpoints = raw.split(',').map((item) => {
+    const match = ENDPOINT.exec(item.trim());
+    const host = match?.[1] ?? match?.[2];
+    const port = match?.[3] === undefined ? undefined : Number(match[3]);
+    if (!host || (port !== undefined && (port < 1 || port > 65535))) {
+      throw new OptionError(
+        `must be a comma-separated list of host[:port]; "${item.trim()}" is not`,
+      );
+    }
+    return { host, port };
+  });
+  const keys = endpoints.map((endpoint) => `${endpoint.host}:${endpoint.port ?? ''}`);
+  if (new Set(keys).size !== keys.length) throw new OptionError('lists an endpoint twice');
+  return endpoints;
+};
+
 export const FUNCTION_TARGETS = [
   'api',
   'status',

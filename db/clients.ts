@@ -1,13 +1,24 @@
-import type { DatabaseConfig } from '../config/config.js';
+import type { DatabaseConfig, HostConfig } from '../config/config.js';
 import { type CountryQueries, prepareCountryQueries } from './countryQueries.js';
 import type { HostRole } from './errors.js';
 import { createHostClient, type HostClient } from './hostClient.js';
 
 export type CountryHost = HostClient<CountryQueries>;
+export type EndpointHost = HostClient<undefined>;
+
+/** A replica verified on its own, on a small pool of its own. */
+export interface ReplicaEndpoint {
+  /** `host:port`, as configured. */
+  endpoint: string;
+  client: EndpointHost;
+}
 
 export interface DatabaseClients {
   primary: CountryHost;
+  /** Where replica reads go (POSTGRES_REPLICATION_HOST). */
   replica: CountryHost;
+  /** Every replica in POSTGRES_REPLICA_ENDPOINTS, in configured order. */
+  endpoints: ReplicaEndpoint[];
   close(): Promise<void>;
 }
 
@@ -18,39 +29,61 @@ export interface PasswordSource {
   refresh(role: HostRole): Promise<boolean>;
 }
 
-/** The two shared clients of the process, created once and used by every handler. */
+// The check polls a replica on one connection at a time; a second one covers
+// a poll that outlives its window while the next begins.
+const ENDPOINT_POOL_MAX = 2;
+
+export const endpointName = (host: HostConfig) =>
+  `${host.host.includes(':') ? `[${host.host}]` : host.host}:${host.port}`;
+
+/** The shared clients of the process, created once and used by every handler. */
 export function createDatabaseClients(
   config: DatabaseConfig,
   applicationName: string,
   passwords: PasswordSource,
 ): DatabaseClients {
-  const open = (role: HostRole) =>
-    createHostClient(
-      {
-        role,
-        host: config[role].host,
-        port: config[role].port,
-        user: config.user,
-        database: config.database,
-        password: () => passwords.current(role),
-        onAuthenticationFailure: () => passwords.refresh(role),
-        sslMode: config.sslMode,
-        poolMax: config.poolMax,
-        connectTimeoutMs: config.connectTimeoutMs,
-        queryTimeoutMs: config.queryTimeoutMs,
-        idleTimeoutS: config.idleTimeoutS,
-        maxLifetimeS: config.maxLifetimeS,
-        applicationName,
-      },
-      prepareCountryQueries,
-    );
-  const primary = open('primary');
-  const replica = open('replica');
+  const settings = (role: HostRole, host: HostConfig, poolMax: number) => ({
+    role,
+    host: host.host,
+    port: host.port,
+    user: config.user,
+    database: config.database,
+    password: () => passwords.current(role),
+    onAuthenticationFailure: () => passwords.refresh(role),
+    sslMode: config.sslMode,
+    poolMax,
+    connectTimeoutMs: config.connectTimeoutMs,
+    queryTimeoutMs: config.queryTimeoutMs,
+    idleTimeoutS: config.idleTimeoutS,
+    maxLifetimeS: config.maxLifetimeS,
+    applicationName,
+  });
+  const primary = createHostClient(
+    settings('primary', config.primary, config.poolMax),
+    prepareCountryQueries,
+  );
+  const replica = createHostClient(
+    settings('replica', config.replica, config.poolMax),
+    prepareCountryQueries,
+  );
+  const endpoints = config.replicaEndpoints.map((host) => {
+    const endpoint = endpointName(host);
+    return {
+      endpoint,
+      client: createHostClient(
+        { ...settings('replica', host, ENDPOINT_POOL_MAX), endpoint },
+        () => undefined,
+      ),
+    };
+  });
   return {
     primary,
     replica,
+    endpoints,
     async close() {
-      await Promise.all([primary.close(), replica.close()]);
+      await Promise.all(
+        [primary, replica, ...endpoints.map((e) => e.client)].map((c) => c.close()),
+      );
     },
   };
 }

@@ -5,9 +5,14 @@ export class DatabaseUnavailableError extends Error {
   constructor(
     readonly role: HostRole,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; endpoint?: string | undefined },
   ) {
-    super(`the ${role} database ${reason}`, options);
+    const host = options?.endpoint ? `${role} ${options.endpoint}` : `${role} database`;
+    super(`the ${host} ${reason}`, options);
     this.name = 'DatabaseUnavailableError';
+    this.endpoint = options?.endpoint;
   }
+
+  /** `host:port` of a replica verified on its own; undefined for the shared clients. */
+  readonly endpoint: string | undefined;
 }

@@ -1,26 +1,77 @@
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { replicationHeartbeat } from './schema.js';
+import { replicationHeartbeat as heartbeat } from './schema.js';
 
-/** On the primary: bumps this prober's row and returns its new sequence. */
-export const beatQuery = (db: PostgresJsDatabase) =>
-  db
-    .insert(replicationHeartbeat)
-    .values({ prober: sql.placeholder('prober'), sequence: 1, beatAt: sql`now()` })
-    .onConflictDoUpdate({
-      target: replicationHeartbeat.prober,
-      set: { sequence: sql`${replicationHeartbeat.sequence} + 1`, beatAt: sql`now()` },
+// The primary's timeline, from the name of its current WAL file.
+const primaryTimeline = sql<number>`('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int`;
+const systemIdentifier = sql<string>`(select system_identifier::text from pg_control_system())`;
+
+/**
+ * On the primary: bumps this prober's row, stamped with the primary's
+ * identity, and returns the new sequence with the identity the row had before
+ * (the previous heartbeat's primary), in one statement.
+ */
+export const beatQuery = (db: PostgresJsDatabase) => {
+  const previous = db.$with('previous').as(
+    db
+      .select({ systemIdentifier: heartbeat.systemIdentifier, timeline: heartbeat.timeline })
+      .from(heartbeat)
+      .where(eq(heartbeat.prober, sql.placeholder('prober'))),
+  );
+  return db
+    .with(previous)
+    .insert(heartbeat)
+    .values({
+      prober: sql.placeholder('prober'),
+      sequence: 1,
+      beatAt: sql`now()`,
+      systemIdentifier,
+      timeline: primaryTimeline,
     })
-    .returning({ sequence: replicationHeartbeat.sequence })
+    .onConflictDoUpdate({
+      target: heartbeat.prober,
+      set: {
+        sequence: sql`${heartbeat.sequence} + 1`,
+        beatAt: sql`now()`,
+        systemIdentifier: sql`excluded.system_identifier`,
+        timeline: sql`excluded.timeline`,
+      },
+    })
+    .returning({
+      sequence: heartbeat.sequence,
+      systemIdentifier: heartbeat.systemIdentifier,
+      timeline: heartbeat.timeline,
+      previousSystemIdentifier: sql<string | null>`(select system_identifier from previous)`,
+      previousTimeline: sql<number | null>`(select timeline from previous)`,
+    })
     .prepare('heartbeat_beat');
+};
 
-/** On the replica: the prober's sequence as this snapshot sees it, and the replay position. */
+/**
+ * On a replica: the prober's sequence as this snapshot sees it, with what the
+ * replica is doing: its replay position, whether replay is paused, and its
+ * WAL receiver's state (its own view, not the primary's).
+ */
 export const seenQuery = (db: PostgresJsDatabase) =>
   db
     .select({
-      sequence: replicationHeartbeat.sequence,
+      sequence: heartbeat.sequence,
       replayLsn: sql<string | null>`pg_last_wal_replay_lsn()::text`,
+      receiveLsn: sql<string | null>`pg_last_wal_receive_lsn()::text`,
+      replayPaused: sql<boolean>`pg_is_in_recovery() and pg_get_wal_replay_pause_state() <> 'not paused'`,
+      receiverStatus: sql<string | null>`(select status from pg_stat_wal_receiver)`,
     })
-    .from(replicationHeartbeat)
-    .where(eq(replicationHeartbeat.prober, sql.placeholder('prober')))
+    .from(sql`(select 1) as one`)
+    .leftJoin(heartbeat, eq(heartbeat.prober, sql.placeholder('prober')))
     .prepare('heartbeat_seen');
+
+/** Every prober's latest heartbeat, and (on the primary) how old it is. */
+export const latestBeatsQuery = (db: PostgresJsDatabase) =>
+  db
+    .select({
+      prober: heartbeat.prober,
+      sequence: heartbeat.sequence,
+      ageMs: sql<number>`(extract(epoch from now() - ${heartbeat.beatAt}) * 1000)::float8`,
+    })
+    .from(heartbeat)
+    .prepare('heartbeat_latest');

@@ -14,6 +14,8 @@ import {
 
 export interface HostSettings {
   role: HostRole;
+  /** `host:port`, named in errors, for a replica verified on its own. */
+  endpoint?: string;
   host: string;
   port: number;
   user: string;
@@ -100,6 +102,8 @@ export function createHostClient<Queries>(
   prepareQueries: (db: PostgresJsDatabase) => Queries,
 ): HostClient<Queries> {
   let current = openPool(settings, prepareQueries);
+  const unavailable = (reason: string, cause?: unknown) =>
+    new DatabaseUnavailableError(settings.role, reason, { cause, endpoint: settings.endpoint });
   const slots = createSlots(settings.poolMax);
   let closed = false;
 
@@ -124,7 +128,7 @@ export function createHostClient<Queries>(
     work: (pool: Pool<Queries>) => Promise<T>,
     options: QueryOptions = {},
   ): Promise<T> {
-    if (closed) throw new DatabaseUnavailableError(settings.role, 'client is shutting down');
+    if (closed) throw unavailable('client is shutting down');
     const timeoutMs = options.timeoutMs ?? settings.queryTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     let release = slots.tryAcquire();
@@ -132,10 +136,7 @@ export function createHostClient<Queries>(
       try {
         release = await slots.acquire(deadline, timeoutMs);
       } catch {
-        throw new DatabaseUnavailableError(
-          settings.role,
-          `had no free connection within ${timeoutMs} ms`,
-        );
+        throw unavailable(`had no free connection within ${timeoutMs} ms`);
       }
     }
     let connectionRetries = 0;
@@ -148,7 +149,7 @@ export function createHostClient<Queries>(
         } catch (error) {
           if (error instanceof DeadlineExceeded) {
             retire(pool);
-            throw new DatabaseUnavailableError(settings.role, error.message);
+            throw unavailable(error.message);
           }
           if (Date.now() < deadline) {
             // Up to three times, a little later each time: when many backends
@@ -175,7 +176,7 @@ export function createHostClient<Queries>(
           // A host that takes connections but never answers them (frozen) leaves
           // queries queued behind the attempt: drop them with the pool.
           if (driverErrorOf(error)?.code === 'CONNECT_TIMEOUT') retire(pool);
-          if (reason) throw new DatabaseUnavailableError(settings.role, reason, { cause: error });
+          if (reason) throw unavailable(reason, error);
           throw error;
         }
       }

@@ -15,6 +15,12 @@ export interface HostFacts {
   receive_lsn: string | null;
   replay_lsn: string | null;
   last_replay_at: string | null;
+  /** In recovery: replay paused (pg_wal_replay_pause) or pausing. */
+  replay_paused: boolean;
+  /** recovery_min_apply_delay: a standby that replays late on purpose. */
+  apply_delay_ms: number;
+  /** Tells two servers apart whatever address reaches them: address, port, start time. */
+  server_identity: string;
   synchronous_standby_names: string;
   synchronous_commit: string;
 }
@@ -32,12 +38,19 @@ export function hostFacts(sql: Sql): Promise<HostFacts[]> {
            pg_last_wal_receive_lsn()::text as receive_lsn,
            pg_last_wal_replay_lsn()::text as replay_lsn,
            pg_last_xact_replay_timestamp() as last_replay_at,
+           pg_is_in_recovery() and pg_get_wal_replay_pause_state() <> 'not paused' as replay_paused,
+           (select setting::int from pg_settings where name = 'recovery_min_apply_delay')
+             as apply_delay_ms,
+           concat_ws(':', inet_server_addr(), inet_server_port(), pg_postmaster_start_time())
+             as server_identity,
            current_setting('synchronous_standby_names') as synchronous_standby_names,
            current_setting('synchronous_commit') as synchronous_commit`;
 }
 
 export interface StandbyRow {
   application_name: string;
+  /** The replication slot this standby streams from, if any. */
+  slot_name: string | null;
   client_addr: string | null;
   state: string;
   sync_state: string;
@@ -52,14 +65,15 @@ export interface StandbyRow {
 /** On the primary: every standby streaming from it. */
 export function standbys(sql: Sql): Promise<StandbyRow[]> {
   return sql<StandbyRow[]>`
-    select application_name, host(client_addr) as client_addr, state, sync_state,
-           sent_lsn::text, replay_lsn::text,
-           (extract(epoch from write_lag) * 1000)::float8 as write_lag_ms,
-           (extract(epoch from flush_lag) * 1000)::float8 as flush_lag_ms,
-           (extract(epoch from replay_lag) * 1000)::float8 as replay_lag_ms,
-           pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 as replay_lag_bytes
-    from pg_stat_replication
-    order by application_name, client_addr`;
+    select r.application_name, s.slot_name, host(r.client_addr) as client_addr, r.state,
+           r.sync_state, r.sent_lsn::text, r.replay_lsn::text,
+           (extract(epoch from r.write_lag) * 1000)::float8 as write_lag_ms,
+           (extract(epoch from r.flush_lag) * 1000)::float8 as flush_lag_ms,
+           (extract(epoch from r.replay_lag) * 1000)::float8 as replay_lag_ms,
+           pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::float8 as replay_lag_bytes
+    from pg_stat_replication r
+    left join pg_replication_slots s on s.active_pid = r.pid
+    order by r.application_name, r.client_addr`;
 }
 
 export interface SlotRow {
@@ -88,12 +102,19 @@ export interface WalReceiverRow {
   latest_end_lsn: string | null;
   last_msg_receipt_time: string | null;
   slot_name: string | null;
+  /** The name the primary's pg_stat_replication knows this standby by. */
+  application_name: string | null;
 }
 
-/** On a standby: its WAL receiver (never its conninfo, which names the replication user). */
+/**
+ * On a standby: its WAL receiver. Of its conninfo, which names the
+ * replication user, only application_name is read.
+ */
 export function walReceiver(sql: Sql): Promise<WalReceiverRow[]> {
   return sql<WalReceiverRow[]>`
     select status, sender_host, sender_port, received_tli, flushed_lsn::text,
-           latest_end_lsn::text, last_msg_receipt_time, slot_name
+           latest_end_lsn::text, last_msg_receipt_time, slot_name,
+           coalesce(substring(conninfo from 'application_name=([^ ]+)'),
+                    nullif(current_setting('cluster_name'), '')) as application_name
     from pg_stat_wal_receiver`;
 }

@@ -24,9 +24,13 @@ export const country = pgTable(
 export type Country = typeof country.$inferSelect;
 
 // One row per prober (the deployment's service name), upserted by every
-// replication check, so the table never grows.
+// heartbeat of the replication check, so the table never grows. It remembers
+// which primary wrote it (system_identifier, timeline): a change between two
+// heartbeats is a failover.
 export const replicationHeartbeat = pgTable('replication_heartbeat', {
   prober: text('prober').primaryKey(),
   sequence: bigint('sequence', { mode: 'number' }).notNull(),
   beatAt: timestamp('beat_at', { withTimezone: true }).notNull(),
+  systemIdentifier: text('system_identifier'),
+  timeline: integer('timeline'),
 });

@@ -10,7 +10,7 @@ import { ensureDir } from './clusterFiles.js';
 import { freePort } from './freePort.js';
 import { postgresAccount, type RunAs } from './osUser.js';
 import { findPgBinaries } from './pgBinaries.js';
-import { type ReplicatedPair, startReplicatedPair } from './replicatedPair.js';
+import { type ReplicatedCluster, startReplicatedCluster } from './replicatedCluster.js';
 import { waitForReplay } from './waitForReplay.js';
 
 /** Git-ignored; kept between runs; `npm run local:reset` removes it. LOCAL_CLUSTER_DIR moves it (tests). */
@@ -27,7 +27,8 @@ export function localDataDir(runAs: RunAs, localDir = LOCAL_DIR): string {
 
 interface LocalState {
   primaryPort: number;
-  replicaPort: number;
+  /** One per standby; grows when LOCAL_STANDBYS does. */
+  standbyPorts: number[];
   superuserPassword: string;
   app: { role: string; password: string; database: string };
   basicAuth: { username: string; password: string };
@@ -35,43 +36,66 @@ interface LocalState {
 
 const secret = () => randomBytes(18).toString('base64url');
 
-async function loadOrCreateState(): Promise<LocalState> {
+/** Standbys beside the primary, as CloudNativePG runs two by default. */
+function localStandbys(env: NodeJS.ProcessEnv): number {
+  const raw = env.LOCAL_STANDBYS ?? '2';
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw) || count < 1 || count > 5) {
+    throw new Error('LOCAL_STANDBYS must be a whole number from 1 to 5');
+  }
+  return count;
+}
+
+async function loadOrCreateState(standbys: number): Promise<LocalState> {
   const file = join(LOCAL_DIR, 'state.json');
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as LocalState;
-  const primaryPort = await freePort(55432);
+  const saved = existsSync(file)
+    ? (JSON.parse(await readFile(file, 'utf8')) as LocalState & { replicaPort?: number })
+    : undefined;
+  const primaryPort = saved?.primaryPort ?? (await freePort(55432));
   const state: LocalState = {
     primaryPort,
-    replicaPort: await freePort(primaryPort + 1),
-    superuserPassword: secret(),
-    app: { role: 'app', password: secret(), database: 'countries' },
-    basicAuth: { username: 'admin', password: secret() },
+    // A state file from before standbys were counted has one replicaPort.
+    standbyPorts: saved?.standbyPorts ?? (saved?.replicaPort ? [saved.replicaPort] : []),
+    superuserPassword: saved?.superuserPassword ?? secret(),
+    app: saved?.app ?? { role: 'app', password: secret(), database: 'countries' },
+    basicAuth: saved?.basicAuth ?? { username: 'admin', password: secret() },
   };
-  await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
-  return state;
+  while (state.standbyPorts.length < standbys) {
+    const after = Math.max(primaryPort, ...state.standbyPorts);
+    state.standbyPorts.push(await freePort(after + 1));
+  }
+  if (JSON.stringify(saved) !== JSON.stringify(state)) {
+    await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  }
+  return { ...state, standbyPorts: state.standbyPorts.slice(0, standbys) };
 }
 
 export interface LocalDefault {
-  pair: ReplicatedPair;
-  /** The environment that points the service at the local pair. */
+  cluster: ReplicatedCluster;
+  /** The environment that points the service at the local cluster. */
   env: Record<string, string>;
   /** Generated Basic credentials, or undefined when BASIC_AUTH_* were given. */
   generatedCredentials: { username: string; password: string } | undefined;
-  stateFile: string;
 }
 
-/** Starts (creating on first run) the local primary + streaming replica and migrates it. */
+/**
+ * Starts (creating on first run) the local primary and its streaming
+ * standbys (LOCAL_STANDBYS, default 2), and migrates it. Reads go to the
+ * first standby; every standby is verified on its own.
+ */
 export async function startLocalDefault(env = process.env): Promise<LocalDefault> {
+  const standbys = localStandbys(env);
   const runAs = postgresAccount();
   // Only this process reads it (the PostgreSQL account never needs to); an
   // existing folder keeps its mode.
   if (!existsSync(LOCAL_DIR)) await ensureDir(LOCAL_DIR, undefined, 0o700);
-  const state = await loadOrCreateState();
+  const state = await loadOrCreateState(standbys);
   const dataDir = localDataDir(runAs);
   if (runAs) await ensureAccountDir(dirname(dataDir), runAs);
-  const pair = await startReplicatedPair({
+  const cluster = await startReplicatedCluster({
     baseDir: dataDir,
     primaryPort: state.primaryPort,
-    replicaPort: state.replicaPort,
+    standbyPorts: state.standbyPorts,
     superuserPassword: state.superuserPassword,
     binaries: await findPgBinaries(runAs, env),
     runAs,
@@ -87,24 +111,25 @@ export async function startLocalDefault(env = process.env): Promise<LocalDefault
       sslMode: 'disable',
       connectTimeoutMs: 5000,
     });
-    // Serve replica reads only once the replica has the database and schema.
-    await waitForReplay(
-      { primary: state.primaryPort, replica: state.replicaPort },
-      state.superuserPassword,
-    );
+    // Serve replica reads only once every standby has the database and schema.
+    for (const port of state.standbyPorts) {
+      await waitForReplay({ primary: state.primaryPort, replica: port }, state.superuserPassword);
+    }
   } catch (error) {
-    await pair.stop();
+    await cluster.stop();
     throw error;
   }
   const username = env.BASIC_AUTH_USERNAME || state.basicAuth.username;
   const password = env.BASIC_AUTH_PASSWORD || state.basicAuth.password;
   return {
-    pair,
+    cluster,
     env: {
       POSTGRES_MAIN_HOST: '127.0.0.1',
       POSTGRES_MAIN_PORT: String(state.primaryPort),
       POSTGRES_REPLICATION_HOST: '127.0.0.1',
-      POSTGRES_REPLICATION_PORT: String(state.replicaPort),
+      POSTGRES_REPLICATION_PORT: String(state.standbyPorts[0]),
+      POSTGRES_REPLICA_ENDPOINTS: state.standbyPorts.map((port) => `127.0.0.1:${port}`).join(','),
+      EXPECTED_STANDBYS: env.EXPECTED_STANDBYS ?? String(standbys),
       POSTGRES_USER: state.app.role,
       POSTGRES_DB: state.app.database,
       POSTGRES_MAIN_PASSWORD: state.app.password,
@@ -115,6 +140,5 @@ export async function startLocalDefault(env = process.env): Promise<LocalDefault
     // Printed only when both are generated: a password from the environment never is.
     generatedCredentials:
       env.BASIC_AUTH_USERNAME || env.BASIC_AUTH_PASSWORD ? undefined : state.basicAuth,
-    stateFile: join(LOCAL_DIR, 'state.json'),
   };
 }

@@ -1,12 +1,11 @@
 // `npm run local:reset`: stops any PostgreSQL left running from .local-cluster
-// and deletes it, so the next `npm start` creates a fresh pair.
+// and deletes it, so the next `npm start` creates a fresh cluster.
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LOCAL_DIR, localDataDir } from './localDefault.js';
 import { postgresAccount } from './osUser.js';
 import { stopStalePostmaster } from './postgresServer.js';
-import { pairPaths } from './replicatedPair.js';
 
 // Deletes only a folder npm start made: never a folder LOCAL_CLUSTER_DIR names by mistake.
 if (existsSync(LOCAL_DIR)) {
@@ -18,9 +17,11 @@ if (existsSync(LOCAL_DIR)) {
 }
 const runAs = postgresAccount();
 const dataDir = localDataDir(runAs);
-const paths = pairPaths(dataDir);
-await stopStalePostmaster(paths.replica);
-await stopStalePostmaster(paths.primary);
+if (existsSync(dataDir)) {
+  for (const server of await readdir(dataDir)) {
+    await stopStalePostmaster(join(dataDir, server));
+  }
+}
 // As root the data lives outside the project, in a folder of its own.
 if (runAs) await rm(dirname(dataDir), { recursive: true, force: true });
 await rm(LOCAL_DIR, { recursive: true, force: true });

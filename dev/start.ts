@@ -1,6 +1,6 @@
-// `npm start`: with POSTGRES_MAIN_HOST unset, a real local primary + streaming
-// replica; otherwise the given hosts. Ctrl-C stops the server and both
-// PostgreSQL processes.
+// `npm start`: with POSTGRES_MAIN_HOST unset, a real local primary and its
+// streaming standbys; otherwise the given hosts. Ctrl-C stops the server and
+// every PostgreSQL process.
 process.env.NODE_ENV ??= 'production';
 
 import { bootstrap } from '../server/bootstrap.js';
@@ -9,7 +9,7 @@ import { type LocalDefault, startLocalDefault } from './localDefault.js';
 
 let local: LocalDefault | undefined;
 if (!process.env.POSTGRES_MAIN_HOST) {
-  console.log('starting the local primary and streaming replica…');
+  console.log('starting the local primary and its streaming standbys…');
   try {
     local = await startLocalDefault();
   } catch (error) {
@@ -19,14 +19,17 @@ if (!process.env.POSTGRES_MAIN_HOST) {
 }
 const service = await bootstrap(
   { ...process.env, ...local?.env },
-  { ...(local ? { host: '127.0.0.1' } : {}), afterClose: async () => local?.pair.stop() },
+  { ...(local ? { host: '127.0.0.1' } : {}), afterClose: async () => local?.cluster.stop() },
 );
 
 console.log(`\n${process.env.FUNCTION_TARGET ?? 'api'} is serving on ${service.url}`);
 if (local) {
-  console.log(
-    `primary 127.0.0.1:${local.pair.primary.port}, replica 127.0.0.1:${local.pair.replica.port}`,
-  );
+  const { primary, standbys } = local.cluster;
+  console.log(`primary   127.0.0.1:${primary.port}`);
+  for (const [index, standby] of standbys.entries()) {
+    const reads = index === 0 ? ' (replica reads)' : '';
+    console.log(`standby ${index + 1} 127.0.0.1:${standby.port}, streaming, verified${reads}`);
+  }
 }
 const user = local?.generatedCredentials;
 if (user) {
@@ -40,4 +43,4 @@ if (user) {
   );
   console.log(`try: curl -u "$BASIC_AUTH_USERNAME:$BASIC_AUTH_PASSWORD" ${service.url}/country/US`);
 }
-console.log('Ctrl-C stops the server and both PostgreSQL processes.');
+console.log('Ctrl-C stops the server and every PostgreSQL process.');

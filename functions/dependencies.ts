@@ -9,4 +9,6 @@ export interface ServiceDependencies {
   credentials: CredentialSource | undefined;
   log: Logger;
   replication: CheckSettings;
+  /** Aborted when the server starts draining: running sampling windows end early. */
+  stopping: AbortSignal;
 }

@@ -1,11 +1,10 @@
 import { integerParameter, parseQuery } from '../http/query.js';
 import type { Route } from '../http/router.js';
-import { byImportance } from '../replication/failures.js';
 import { replicationHealth } from '../replication/health.js';
-import { replicationProblem } from '../replication/problem.js';
 import type { ServiceDependencies } from './dependencies.js';
+import { replicationProblem } from './replicationProblem.js';
 
-/** GET /status/replication: 200 healthy, 503 with reasons; thresholds overridable per request. */
+/** GET /status/replication: 200 healthy, 503 naming each unhealthy endpoint; thresholds per request. */
 export function replicationStatusRoutes(deps: ServiceDependencies): Route[] {
   return [
     {
@@ -17,17 +16,13 @@ export function replicationStatusRoutes(deps: ServiceDependencies): Route[] {
             max_lag_ms: integerParameter(0, 3_600_000),
             max_lag_bytes: integerParameter(0, 999_999_999),
           });
-          const health = await replicationHealth(deps.db, deps.replication.expectedStandbys, {
+          const health = await replicationHealth(deps.db, {
             maxLagMs: maxLagMs ?? deps.replication.maxLagMs,
             maxLagBytes,
+            maxSlotRetainedBytes: deps.replication.maxSlotRetainedBytes,
           });
-          if (!health.ok) {
-            throw replicationProblem(
-              'Replication unhealthy',
-              health.failures.sort(byImportance),
-              health.report,
-            );
-          }
+          if (!health.ok)
+            throw replicationProblem('Replication unhealthy', health.failures, health.report);
           return { status: 200, body: health.report };
         },
       },

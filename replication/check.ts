@@ -1,135 +1,194 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseClients } from '../db/clients.js';
-import { DatabaseUnavailableError } from '../db/errors.js';
-import { beatQuery, seenQuery } from '../db/heartbeatQueries.js';
-import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
-import { byImportance, type Failure } from './failures.js';
-import { describeTopology, lagBytes, round } from './report.js';
-import { readTopology } from './topology.js';
+import { lsnToBytes } from '../db/lsn.js';
+import { type Assessment, assessEndpoint, clusterFailures } from './assess.js';
+import { byImportance, type Failure, type ReplicationEvent } from './failures.js';
+import { type LagSummary, summarise, UNKNOWN_LAG } from './lagSummary.js';
+import { describeTopology, endpointLagBytes, round } from './report.js';
+import {
+  type EndpointSamples,
+  type SamplingSettings,
+  sampleWindow,
+  type Window,
+  type WindowResult,
+} from './sampler.js';
+import { type EndpointView, readTopology, type Topology } from './topology.js';
 
-export interface CheckSettings {
-  /** The deployment's service name: one heartbeat row per prober. */
-  prober: string;
-  maxLagMs: number;
+export interface CheckSettings extends SamplingSettings {
   expectedStandbys: number;
-  queryTimeoutMs: number;
+  maxSlotRetainedBytes: number;
 }
 
-const POLL_INTERVAL_MS = 1;
+export type { Window };
 
-export interface Heartbeat {
-  sequence: number;
-  /** At or after the end of the heartbeat's commit record. */
-  primaryLsn: string;
-  /** The replica's replay position when it first showed the heartbeat. */
-  replicaLsn: string | null;
-  /** From the primary's commit acknowledgement to the replica showing the row. */
-  lagMs: number | null;
-}
-
-async function beat(db: DatabaseClients, prober: string) {
-  return db.primary.query(async ({ db: orm, queries }) => {
-    const [row] = await beatQuery(orm).execute({ prober });
-    const committedAt = performance.now();
-    const [position] = await queries.walInsertLsn.execute();
-    return { sequence: Number(row?.sequence), committedAt, primaryLsn: position?.lsn ?? '' };
-  });
-}
-
-/** Polls one replica connection until the heartbeat shows, up to maxLagMs. */
-async function awaitOnReplica(
-  db: DatabaseClients,
-  settings: CheckSettings,
-  written: { sequence: number; committedAt: number },
-): Promise<{ seenAt: number | undefined; replicaLsn: string | null }> {
-  return db.replica.query(
-    ({ sql }) =>
-      // One read-only transaction keeps every poll on the same replica (a read
-      // service may balance connections); each statement sees a new snapshot.
-      sql.begin('read only', async (transaction) => {
-        const seen = seenQuery(drizzleOnTransaction(sql, transaction));
-        let replicaLsn: string | null = null;
-        for (;;) {
-          const [row] = await seen.execute({ prober: settings.prober });
-          replicaLsn = row?.replayLsn ?? replicaLsn;
-          if (row && row.sequence >= written.sequence)
-            return { seenAt: performance.now(), replicaLsn };
-          if (performance.now() - written.committedAt >= settings.maxLagMs)
-            return { seenAt: undefined, replicaLsn };
-          await sleep(POLL_INTERVAL_MS);
-        }
-      }),
-    { timeoutMs: settings.maxLagMs + settings.queryTimeoutMs },
-  );
+export interface ReplicaReport {
+  endpoint: string;
+  ok: boolean;
+  role: 'replica' | 'primary' | 'unknown';
+  application_name: string | null;
+  samples: number;
+  seen: number;
+  lag_ms: LagSummary;
+  replay_lsn: string | null;
+  timeline: number | null;
+  failures: { type: Failure['type']; detail: string }[];
 }
 
 export interface CheckResult {
   ok: boolean;
   failures: Failure[];
+  events: ReplicationEvent[];
+  replicas: ReplicaReport[];
   report: Record<string, unknown>;
 }
 
+const WRITE_BLOCKERS = new Set([
+  'primary-unreachable',
+  'primary-in-recovery',
+  'synchronous-standby-missing',
+]);
+
 /**
- * Like check_postgres replicate_row, with hot_standby_delay's figures:
- * upserts this prober's heartbeat on the primary, then times how long the
- * replica takes to show it. The write is skipped when it would hang or
- * mislead (primary in recovery, synchronous standby missing).
+ * What the window adds to a replica's own failures. Heartbeats not shown in
+ * time are lag; the replica is also not replaying when its replay is paused,
+ * or when it received the WAL but its replay position never moved during the
+ * window without an apply delay that explains it.
+ */
+function windowFailures(
+  view: EndpointView | undefined,
+  samples: EndpointSamples,
+  settings: CheckSettings,
+): Omit<Failure, 'endpoint'>[] {
+  const endpoint = view?.endpoint ?? '';
+  const failures: Omit<Failure, 'endpoint'>[] = [];
+  if (samples.unreachable > 0) {
+    failures.push({
+      type: 'replica-unreachable',
+      detail: `${samples.lastError ?? `${endpoint} was unreachable`} (${samples.unreachable} of ${samples.samples} heartbeats not checked)`,
+    });
+  }
+  const unseen = samples.samples - samples.seen - samples.unreachable;
+  if (unseen === 0) return failures;
+  const { first, last } = samples;
+  const applyDelayMs = view?.facts?.apply_delay_ms ?? 0;
+  const stuck =
+    applyDelayMs === 0 &&
+    first?.replayLsn === last?.replayLsn &&
+    last?.receiveLsn != null &&
+    samples.unseenLsn !== undefined &&
+    lsnToBytes(last.receiveLsn) >= lsnToBytes(samples.unseenLsn);
+  if (last?.replayPaused) {
+    failures.push({ type: 'replica-not-replaying', detail: `${endpoint} has paused WAL replay` });
+  } else if (stuck) {
+    failures.push({
+      type: 'replica-not-replaying',
+      detail: `${endpoint} received WAL up to ${last?.receiveLsn} but its replay stayed at ${last?.replayLsn}`,
+    });
+  } else if (last && last.receiverStatus !== 'streaming') {
+    failures.push({
+      type: 'replica-not-receiving',
+      detail: `${endpoint} is not receiving WAL: its WAL receiver is ${last.receiverStatus ?? 'not running'}`,
+    });
+  }
+  const delayed = applyDelayMs > 0 ? ` (recovery_min_apply_delay is ${applyDelayMs} ms)` : '';
+  failures.push({
+    type: 'replication-lag',
+    detail: `${endpoint} did not show ${unseen} of ${samples.samples} heartbeats within ${settings.maxLagMs} ms${delayed}`,
+  });
+  return failures;
+}
+
+function replicaReport(
+  assessment: Assessment,
+  topology: Topology,
+  window: WindowResult | undefined,
+  settings: CheckSettings,
+): ReplicaReport {
+  const view = topology.endpoints.find((e) => e.endpoint === assessment.endpoint);
+  const samples = window?.endpoints.get(assessment.endpoint);
+  const failures = [...assessment.failures];
+  for (const failure of samples ? windowFailures(view, samples, settings) : []) {
+    // One failure of a type per replica: the window's is more current.
+    const same = failures.findIndex((known) => known.type === failure.type);
+    if (same >= 0) failures.splice(same, 1);
+    failures.push(failure);
+  }
+  failures.sort(byImportance);
+  return {
+    endpoint: assessment.endpoint,
+    ok: failures.length === 0,
+    role: assessment.role,
+    application_name: assessment.standby?.application_name ?? null,
+    samples: samples?.samples ?? 0,
+    seen: samples?.seen ?? 0,
+    lag_ms: samples ? summarise(samples.lags, samples.seen) : UNKNOWN_LAG,
+    replay_lsn: samples?.last?.replayLsn ?? view?.facts?.replay_lsn ?? null,
+    timeline: view?.facts?.timeline ?? null,
+    failures,
+  };
+}
+
+/**
+ * Like check_postgres replicate_row, for every replica on its own and over a
+ * window: reads the primary and every replica endpoint, then writes a
+ * heartbeat every interval and times how long each replica takes to show it.
+ * No write when it would hang or mislead (primary unreachable or in recovery,
+ * synchronous standby missing). A failure of one replica never stops the
+ * others being measured. Returns data; the HTTP layer turns it into answers.
  */
 export async function runReplicationCheck(
   db: DatabaseClients,
   settings: CheckSettings,
+  window: Window,
+  signal: AbortSignal,
 ): Promise<CheckResult> {
-  const topology = await readTopology(db, settings.expectedStandbys);
-  const failures = [...topology.failures];
-  const blocksWrite = failures.some((f) =>
-    ['primary-unreachable', 'primary-in-recovery', 'synchronous-standby-missing'].includes(f.type),
-  );
-  const blocksRead = failures.some((f) =>
-    ['replica-unreachable', 'replica-not-standby', 'different-cluster'].includes(f.type),
-  );
-
-  let heartbeat: Heartbeat | undefined;
-  if (!blocksWrite) {
-    try {
-      const written = await beat(db, settings.prober);
-      heartbeat = {
-        sequence: written.sequence,
-        primaryLsn: written.primaryLsn,
-        replicaLsn: null,
-        lagMs: null,
-      };
-      if (!blocksRead) {
-        const { seenAt, replicaLsn } = await awaitOnReplica(db, settings, written);
-        heartbeat.replicaLsn = replicaLsn;
-        if (seenAt === undefined) {
-          const soFar = performance.now() - written.committedAt;
-          failures.push({
-            type: 'replication-lag',
-            detail: `the replica had not shown the heartbeat after ${soFar.toFixed(0)} ms (threshold ${settings.maxLagMs} ms)`,
-          });
-        } else {
-          heartbeat.lagMs = seenAt - written.committedAt;
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof DatabaseUnavailableError)) throw error;
-      failures.push({ type: `${error.role}-unreachable`, detail: error.message });
-    }
+  const topology = await readTopology(db);
+  const failures = clusterFailures(topology, settings);
+  const assessments = topology.endpoints.map((view) => assessEndpoint(view, topology.primary));
+  const verified = assessments.filter((a) => a.verifiable).map((a) => a.endpoint);
+  const targets = db.endpoints.filter((e) => verified.includes(e.endpoint));
+  const result = failures.some((f) => WRITE_BLOCKERS.has(f.type))
+    ? undefined
+    : await sampleWindow(db, targets, settings, window, signal);
+  if (result && result.beatFailures.length > 0) {
+    failures.push({
+      type: 'primary-unreachable',
+      detail: `${result.beatFailures.length} of ${window.samples} heartbeats could not be written: ${result.beatFailures.at(-1)}`,
+    });
+  }
+  const replicas = assessments.map((a) => replicaReport(a, topology, result, settings));
+  for (const replica of replicas) {
+    for (const failure of replica.failures)
+      failures.push({ ...failure, endpoint: replica.endpoint });
   }
   failures.sort(byImportance);
+  const events = result?.events ?? [];
+  const worst = replicas
+    .filter((replica) => replica.lag_ms.last !== null)
+    .sort((a, b) => (b.lag_ms.last ?? 0) - (a.lag_ms.last ?? 0))[0];
+  const lastBeat = result?.beats.at(-1);
+  const lagBytes = topology.endpoints
+    .map((view) => endpointLagBytes(topology.primary, view))
+    .filter((bytes): bytes is number => bytes !== null);
   return {
     ok: failures.length === 0,
     failures,
+    events,
+    replicas,
     report: {
       status: failures.length === 0 ? 'ok' : 'failing',
       prober: settings.prober,
-      lag_ms: round(heartbeat?.lagMs),
+      samples: window.samples,
+      interval_ms: window.intervalMs,
+      ...(signal.aborted ? { interrupted: 'the server is shutting down' } : {}),
+      lag_ms: round(worst?.lag_ms.last),
       threshold_ms: settings.maxLagMs,
-      primary_lsn: heartbeat?.primaryLsn ?? null,
-      replica_lsn: heartbeat?.replicaLsn ?? null,
-      lag_bytes: lagBytes(topology),
-      heartbeat_sequence: heartbeat?.sequence ?? null,
+      primary_lsn: lastBeat?.lsn ?? null,
+      replica_lsn: worst?.replay_lsn ?? null,
+      lag_bytes: lagBytes.length > 0 ? Math.max(...lagBytes) : null,
+      heartbeat_sequence: lastBeat?.sequence ?? null,
       expected_standbys: settings.expectedStandbys,
+      replicas,
+      events,
       ...describeTopology(topology),
     },
   };

@@ -6,8 +6,12 @@ export const FAILURE_TYPES = [
   'replica-not-standby',
   'different-cluster',
   'timeline-mismatch',
+  'replica-not-receiving',
+  'replica-not-replaying',
   'synchronous-standby-missing',
   'standbys-missing',
+  'slot-lost',
+  'slot-retention',
   'replication-lag',
 ] as const;
 
@@ -15,6 +19,14 @@ export type FailureType = (typeof FAILURE_TYPES)[number];
 
 export interface Failure {
   type: FailureType;
+  detail: string;
+  /** The replica it is about (`host:port`); absent for the primary and the cluster. */
+  endpoint?: string;
+}
+
+/** Something worth knowing that is not a failure. */
+export interface ReplicationEvent {
+  type: 'failover';
   detail: string;
 }
 

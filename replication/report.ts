@@ -1,20 +1,25 @@
 import { lsnToBytes } from '../db/lsn.js';
-import type { Topology } from './topology.js';
+import { synchronousStandby } from './assess.js';
+import type { EndpointView, PrimaryView, Topology } from './topology.js';
 
-const round = (value: number | null | undefined, digits = 3) =>
+export const round = (value: number | null | undefined, digits = 3) =>
   value === null || value === undefined ? null : Number(value.toFixed(digits));
 
-/** Replay lag in bytes between the two hosts as read at the same moment, never negative. */
-export function lagBytes(topology: Topology): number | null {
-  const primaryLsn = topology.primary?.facts.current_lsn;
-  const replayLsn = topology.replica?.facts.replay_lsn;
+/** Replay lag in bytes of one replica, read at the same moment as the primary; never negative. */
+export function endpointLagBytes(
+  primary: PrimaryView | undefined,
+  view: EndpointView,
+): number | null {
+  const primaryLsn = primary?.facts.current_lsn;
+  const replayLsn = view.facts?.in_recovery ? view.facts.replay_lsn : null;
   if (!primaryLsn || !replayLsn) return null;
   return Math.max(0, lsnToBytes(primaryLsn) - lsnToBytes(replayLsn));
 }
 
-/** Both hosts, every standby and slot, as the API prints them. */
+/** The primary, the first replica endpoint, every standby and slot, as the API prints them. */
 export function describeTopology(topology: Topology) {
-  const { primary, replica } = topology;
+  const { primary } = topology;
+  const replica = topology.endpoints[0];
   return {
     primary: primary
       ? {
@@ -26,13 +31,15 @@ export function describeTopology(topology: Topology) {
           synchronous_commit: primary.facts.synchronous_commit,
         }
       : null,
-    replica: replica
+    replica: replica?.facts
       ? {
+          endpoint: replica.endpoint,
           in_recovery: replica.facts.in_recovery,
           system_identifier: replica.facts.system_identifier,
           timeline: replica.facts.timeline,
           receive_lsn: replica.facts.receive_lsn,
           replay_lsn: replica.facts.replay_lsn,
+          replay_paused: replica.facts.replay_paused,
           last_replay_at: replica.facts.last_replay_at,
           wal_receiver: replica.walReceiver,
         }
@@ -44,8 +51,6 @@ export function describeTopology(topology: Topology) {
       replay_lag_ms: round(standby.replay_lag_ms),
     })),
     replication_slots: primary?.slots ?? [],
-    synchronous_standby: topology.synchronousStandby,
+    synchronous_standby: synchronousStandby(primary),
   };
 }
-
-export { round };

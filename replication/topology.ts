@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
-import type { DatabaseClients } from '../db/clients.js';
+import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
+import { latestBeatsQuery } from '../db/heartbeatQueries.js';
 import {
   type HostFacts,
   hostFacts,
@@ -11,141 +12,103 @@ import {
   type WalReceiverRow,
   walReceiver,
 } from '../db/replicationQueries.js';
-import type { Failure } from './failures.js';
+import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
+
+export interface Beats {
+  /** Latest heartbeat sequence per prober, as this host sees it. */
+  sequences: Map<string, number>;
+  /** On the primary: how old each prober's latest heartbeat is, in ms. */
+  ageMs: Map<string, number>;
+}
 
 export interface PrimaryView {
   facts: HostFacts;
   standbys: StandbyRow[];
   slots: SlotRow[];
+  beats: Beats;
 }
 
-export interface ReplicaView {
-  facts: HostFacts;
+export interface EndpointView {
+  endpoint: string;
+  facts: HostFacts | undefined;
   walReceiver: WalReceiverRow | null;
+  beats: Beats | undefined;
+  /** Why it could not be read, when it could not. */
+  unreachable: DatabaseUnavailableError | undefined;
 }
 
 export interface Topology {
   primary: PrimaryView | undefined;
-  replica: ReplicaView | undefined;
-  failures: Failure[];
-  synchronousStandby: { expected: boolean; present: boolean };
+  primaryUnreachable: DatabaseUnavailableError | undefined;
+  endpoints: EndpointView[];
 }
 
-async function reachable<T>(
-  read: () => Promise<T>,
-  type: 'primary-unreachable' | 'replica-unreachable',
-  failures: Failure[],
-): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (!(error instanceof DatabaseUnavailableError)) throw error;
-    failures.push({ type, detail: error.message });
-    return undefined;
-  }
+function toBeats(rows: { prober: string; sequence: number | null; ageMs: number }[]): Beats {
+  return {
+    sequences: new Map(rows.map((row) => [row.prober, Number(row.sequence)])),
+    ageMs: new Map(rows.map((row) => [row.prober, row.ageMs])),
+  };
 }
 
-// With synchronous_commit above local and a synchronous standby named, a
-// commit waits for that standby: without one it hangs.
-function synchronousStandby(primary: PrimaryView | undefined) {
-  const names = primary?.facts.synchronous_standby_names.trim() ?? '';
-  const commit = primary?.facts.synchronous_commit ?? 'off';
-  const expected = names !== '' && commit !== 'off' && commit !== 'local';
-  const present = (primary?.standbys ?? []).some(
-    (s) => s.sync_state === 'sync' || s.sync_state === 'quorum',
+async function readPrimary(db: DatabaseClients): Promise<PrimaryView> {
+  return db.primary.query(
+    async ({ sql, db: orm }) => {
+      const [facts] = await hostFacts(sql);
+      if (!facts) throw new Error('no facts from the primary');
+      const primary = !facts.in_recovery;
+      return {
+        facts,
+        standbys: primary ? await standbys(sql) : [],
+        slots: primary ? await replicationSlots(sql) : [],
+        beats: toBeats(await latestBeatsQuery(orm).execute()),
+      };
+    },
+    { idempotent: true },
   );
-  return { expected, present };
 }
 
 /**
- * Reads both hosts at once, without writing, and names everything wrong
- * with the pair that a write would not tell: roles, cluster identity,
- * timelines, the synchronous standby and the number of streaming standbys.
+ * One replica, read directly. One transaction, so one connection: an endpoint
+ * may be a read service balancing over several replicas, and the facts, the
+ * WAL receiver and the heartbeats must come from the same one.
  */
-export async function readTopology(
-  db: DatabaseClients,
-  expectedStandbys: number,
-): Promise<Topology> {
-  const failures: Failure[] = [];
-  const [primary, replica] = await Promise.all([
-    reachable(
-      () =>
-        db.primary.query(
-          async ({ sql }) => {
-            const [facts] = await hostFacts(sql);
-            if (!facts) throw new Error('no facts from the primary');
-            const inRecovery = facts.in_recovery;
-            return {
-              facts,
-              standbys: inRecovery ? [] : await standbys(sql),
-              slots: inRecovery ? [] : await replicationSlots(sql),
-            };
-          },
-          { idempotent: true },
-        ),
-      'primary-unreachable',
-      failures,
-    ),
-    reachable(
-      () =>
-        db.replica.query(
-          ({ sql }) =>
-            // One transaction, so one connection: behind a read service the
-            // facts and the WAL receiver must come from the same replica.
-            sql.begin('read only', async (transaction) => {
-              const onOne = transaction as unknown as Sql;
-              const [facts] = await hostFacts(onOne);
-              if (!facts) throw new Error('no facts from the replica');
-              const [receiver] = facts.in_recovery ? await walReceiver(onOne) : [];
-              return { facts, walReceiver: receiver ?? null };
-            }),
-          { idempotent: true },
-        ),
-      'replica-unreachable',
-      failures,
-    ),
-  ]);
+export async function readEndpoint({ endpoint, client }: ReplicaEndpoint): Promise<EndpointView> {
+  try {
+    const read = await client.query(
+      ({ sql }) =>
+        sql.begin('read only', async (transaction) => {
+          const onOne = transaction as unknown as Sql;
+          const [facts] = await hostFacts(onOne);
+          if (!facts) throw new Error(`no facts from ${endpoint}`);
+          const [receiver] = facts.in_recovery ? await walReceiver(onOne) : [];
+          // A server of another cluster may not have the table at all.
+          const [table] =
+            await onOne`select to_regclass('replication_heartbeat') is not null as present`;
+          const beats = table?.present
+            ? await latestBeatsQuery(drizzleOnTransaction(sql, transaction)).execute()
+            : [];
+          return { facts, walReceiver: receiver ?? null, beats: toBeats(beats) };
+        }),
+      { idempotent: true },
+    );
+    return { endpoint, ...read, unreachable: undefined };
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    return { endpoint, facts: undefined, walReceiver: null, beats: undefined, unreachable: error };
+  }
+}
 
-  if (primary?.facts.in_recovery) {
-    failures.push({
-      type: 'primary-in-recovery',
-      detail: 'the primary is in recovery: it is a standby, not a primary',
-    });
-  }
-  if (replica && !replica.facts.in_recovery) {
-    failures.push({
-      type: 'replica-not-standby',
-      detail: 'the replica is not in recovery: it was promoted or is a second primary',
-    });
-  }
-  if (primary && replica) {
-    if (primary.facts.system_identifier !== replica.facts.system_identifier) {
-      failures.push({
-        type: 'different-cluster',
-        detail: `the replica belongs to another cluster (system_identifier ${replica.facts.system_identifier}, primary ${primary.facts.system_identifier})`,
-      });
-    } else if (primary.facts.timeline !== replica.facts.timeline) {
-      failures.push({
-        type: 'timeline-mismatch',
-        detail: `the replica is on timeline ${replica.facts.timeline}, the primary on ${primary.facts.timeline}`,
-      });
-    }
-  }
-  const sync = synchronousStandby(primary);
-  if (sync.expected && !sync.present) {
-    failures.push({
-      type: 'synchronous-standby-missing',
-      detail: `synchronous_standby_names is '${primary?.facts.synchronous_standby_names}' but no standby is synchronous: commits would hang`,
-    });
-  }
-  if (primary && !primary.facts.in_recovery) {
-    const streaming = primary.standbys.filter((s) => s.state === 'streaming').length;
-    if (streaming < expectedStandbys) {
-      failures.push({
-        type: 'standbys-missing',
-        detail: `${streaming} standby(s) streaming from the primary, ${expectedStandbys} expected`,
-      });
-    }
-  }
-  return { primary, replica, failures, synchronousStandby: sync };
+/** The primary and every replica endpoint, read at once, without writing. */
+export async function readTopology(db: DatabaseClients): Promise<Topology> {
+  const [primary, endpoints] = await Promise.all([
+    readPrimary(db).then(
+      (view) => ({ view, error: undefined }),
+      (error: unknown) => {
+        if (!(error instanceof DatabaseUnavailableError)) throw error;
+        return { view: undefined, error };
+      },
+    ),
+    Promise.all(db.endpoints.map(readEndpoint)),
+  ]);
+  return { primary: primary.view, primaryUnreachable: primary.error, endpoints };
 }

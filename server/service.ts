@@ -63,8 +63,10 @@ export async function startService(
     `${config.serviceName}:${config.functionTarget}`,
     databasePasswords(secrets),
   );
+  const stopping = new AbortController();
   registerFunctions({
     db,
+    stopping: stopping.signal,
     credentials: config.basicAuth ? basicAuthCredentials(secrets) : undefined,
     log,
     replication: {
@@ -72,6 +74,7 @@ export async function startService(
       maxLagMs: config.replicaMaxLagMs,
       expectedStandbys: config.expectedStandbys,
       queryTimeoutMs: config.database.queryTimeoutMs,
+      maxSlotRetainedBytes: config.maxSlotRetainedBytes,
     },
   });
   const server = createHttpServer(config.functionTarget, log);
@@ -86,6 +89,7 @@ export async function startService(
   let closing: Promise<void> | undefined;
   async function drain(): Promise<void> {
     clearInterval(refreshTimer);
+    stopping.abort();
     const force = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 8000);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Keep-alive connections go idle as their last response ends: close them then.

@@ -42,6 +42,37 @@ describe('parseConfig', () => {
     });
   });
 
+  it('verifies the read endpoint alone unless POSTGRES_REPLICA_ENDPOINTS lists replicas', () => {
+    expect(parseConfig(remote).database.replicaEndpoints).toEqual([
+      { host: 'replica.internal', port: 5432 },
+    ]);
+    const listed = parseConfig({
+      ...remote,
+      POSTGRES_REPLICATION_PORT: '6432',
+      POSTGRES_REPLICA_ENDPOINTS: '10.0.0.7, 10.0.0.8:5433,[fd00::9]:5434',
+    });
+    expect(listed.database.replicaEndpoints).toEqual([
+      { host: '10.0.0.7', port: 6432 },
+      { host: '10.0.0.8', port: 5433 },
+      { host: 'fd00::9', port: 5434 },
+    ]);
+    expect(listed.database.replica).toEqual({ host: 'replica.internal', port: 6432 });
+    expect(listed.maxSlotRetainedBytes).toBe(1024 ** 3);
+  });
+
+  it.each([
+    'a:b:c',
+    '10.0.0.7:',
+    '10.0.0.7:99999',
+    '10.0.0.7,,10.0.0.8',
+    '10.0.0.7:5432,10.0.0.7:5432',
+    'host with space',
+  ])('refuses POSTGRES_REPLICA_ENDPOINTS=%s, naming the variable', (value) => {
+    const problems = problemsOf({ ...remote, POSTGRES_REPLICA_ENDPOINTS: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^POSTGRES_REPLICA_ENDPOINTS /);
+  });
+
   it('lists every missing variable at once, naming each', () => {
     const problems = problemsOf({});
     for (const name of [

@@ -1,19 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAppDatabase } from '../dev/appDatabase.js';
-import { ensureDir, initCluster } from '../dev/clusterFiles.js';
-import { freePort } from '../dev/freePort.js';
-import { postgresAccount } from '../dev/osUser.js';
-import { findPgBinaries } from '../dev/pgBinaries.js';
-import { startPostgres } from '../dev/postgresServer.js';
 import type { RunningService } from '../server/service.js';
 import { type Client, httpClient } from './support/http.js';
 import { startTestService } from './support/service.js';
-import { APP, startTestPair, type TestPair } from './support/testPair.js';
+import { setApplyDelay, setSetting } from './support/settings.js';
+import { startTestPair, type TestPair } from './support/testPair.js';
 
-const CONNECT_TIMEOUT_MS = 1000;
+// The replication check and health on a real primary with two streaming
+// standbys, both verified on their own (POSTGRES_REPLICA_ENDPOINTS); reads go
+// to the first. Failures of one standby: test/replicaFailures.test.ts.
 const APPLY_DELAY_MS = 300;
 
 let pair: TestPair;
@@ -24,20 +18,21 @@ let api: Client;
 const logLines: { severity: string; message: string; fields: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  pair = await startTestPair();
+  pair = await startTestPair({ standbys: 2 });
   const timeouts = {
-    DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+    DB_CONNECT_TIMEOUT_MS: '1000',
     DB_QUERY_TIMEOUT_MS: '2000',
     K_SERVICE: 'replication-test',
   };
   service = await startTestService({ ...pair.env, ...timeouts }, (severity, message, fields = {}) =>
     logLines.push({ severity, message, fields }),
   );
-  // Same pair, stricter expectations: two standbys, 100 ms of lag at most.
+  // Same cluster, stricter expectations: three standbys, 100 ms of lag at most.
   strict = await startTestService({
     ...pair.env,
     ...timeouts,
-    EXPECTED_STANDBYS: '2',
+    K_SERVICE: 'replication-test-strict',
+    EXPECTED_STANDBYS: '3',
     REPLICA_MAX_LAG_MS: '100',
   });
   standalone = await startTestService({
@@ -54,48 +49,49 @@ afterAll(async () => {
   await pair?.stop();
 });
 
-/** ALTER SYSTEM, reload, and wait until the server reads the new value. */
-async function setSetting(role: 'primary' | 'replica', name: string, value: string) {
-  const sql = pair.superuser(role, 'postgres');
-  await sql.unsafe(`alter system set ${name} = '${value}'`);
-  await sql`select pg_reload_conf()`;
-  const expected = (await sql`select ${value}::text as value`)[0]?.value;
-  await expect
-    .poll(async () => {
-      const [row] = await sql`select setting, unit from pg_settings where name = ${name}`;
-      return row?.unit === 'ms' ? `${row.setting}ms` : row?.setting;
-    })
-    .toBe(expected);
-}
+const check = (query = '', client = api) => client.request('POST', `/replication_check${query}`);
+const types = (failures: { type: string }[]) => failures.map((failure) => failure.type);
 
-const setApplyDelay = (ms: number) => setSetting('replica', 'recovery_min_apply_delay', `${ms}ms`);
-const setSynchronousStandbyNames = (value: string) =>
-  setSetting('primary', 'synchronous_standby_names', value);
-
-const check = (client = api) => client.request('POST', '/replication_check');
-
-describe('a healthy pair', () => {
-  it('reports the measured lag, both LSNs, every standby and both hosts, and logs one line', async () => {
+describe('a healthy cluster', () => {
+  it('measures every standby on its own, reports both hosts, and logs one line per run', async () => {
     logLines.length = 0;
     const response = await check();
     expect(response.status).toBe(200);
     const report = response.json;
-    expect(report).toMatchObject({ status: 'ok', prober: 'replication-test', threshold_ms: 5000 });
-    expect(report.lag_ms).toBeGreaterThanOrEqual(0);
-    expect(report.lag_ms).toBeLessThan(100);
+    expect(report).toMatchObject({
+      status: 'ok',
+      prober: 'replication-test',
+      threshold_ms: 5000,
+      samples: 1,
+      interval_ms: 1000,
+      events: [],
+    });
+    expect(report.replicas.map((r: { endpoint: string }) => r.endpoint)).toEqual(pair.endpoints);
+    for (const [index, replica] of report.replicas.entries()) {
+      expect(replica).toMatchObject({
+        ok: true,
+        role: 'replica',
+        application_name: `standby${index + 1}`,
+        samples: 1,
+        seen: 1,
+        timeline: report.primary.timeline,
+        failures: [],
+      });
+      expect(replica.replay_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      expect(replica.lag_ms.last).toBeGreaterThan(0);
+      expect(replica.lag_ms.last).toBeLessThan(100);
+    }
+    // The top-level lag is the worst replica's last.
+    expect(report.lag_ms).toBe(
+      Math.max(...report.replicas.map((r: { lag_ms: { last: number } }) => r.lag_ms.last)),
+    );
     expect(report.primary_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(report.replica_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
-    expect(report.lag_bytes).toEqual(expect.any(Number));
-    expect(report.standbys).toEqual([
-      expect.objectContaining({
-        application_name: 'replica1',
-        state: 'streaming',
-        sync_state: 'async',
-      }),
+    expect(report.standbys.map((s: { application_name: string }) => s.application_name)).toEqual([
+      'standby1',
+      'standby2',
     ]);
-    expect(report.standbys[0]).toHaveProperty('replay_lag_bytes');
     expect(report.primary.system_identifier).toBe(report.replica.system_identifier);
-    expect(report.primary.timeline).toBe(report.replica.timeline);
     expect(report.replica.wal_receiver.status).toBe('streaming');
     expect(report.replication_slots).toEqual([]);
     expect(report.synchronous_standby).toEqual({ expected: false, present: false });
@@ -105,29 +101,50 @@ describe('a healthy pair', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       severity: 'INFO',
-      fields: { lag_ms: report.lag_ms, failures: [] },
+      fields: {
+        lag_ms: report.lag_ms,
+        failure_type: null,
+        failures: [],
+        failover: false,
+        samples: 1,
+        replica_lag_ms: {
+          r1: { endpoint: pair.endpoints[0], last: report.replicas[0].lag_ms.last },
+          r2: { endpoint: pair.endpoints[1], last: report.replicas[1].lag_ms.last },
+        },
+      },
     });
   });
 
-  it('keeps one heartbeat row per prober', async () => {
+  it('keeps one heartbeat row per prober, stamped with the primary it was written on', async () => {
     await check();
     await check();
-    const rows = await pair.superuser(
-      'primary',
-    )`select prober, sequence from replication_heartbeat`;
-    expect(rows.map((row) => row.prober)).toEqual(['replication-test']);
-    expect(Number(rows[0]?.sequence)).toBeGreaterThanOrEqual(3);
+    const rows = await pair.superuser('primary')`
+      select prober, system_identifier, timeline from replication_heartbeat order by prober`;
+    const [control] = await pair.superuser('primary')`
+      select system_identifier::text from pg_control_system()`;
+    expect(rows.filter((row) => row.prober === 'replication-test')).toEqual([
+      { prober: 'replication-test', system_identifier: control?.system_identifier, timeline: 1 },
+    ]);
   });
 
-  it('answers /status/replication without writing', async () => {
+  it('answers /status/replication for every standby without writing', async () => {
     const before = await pair.superuser('primary')`select sequence from replication_heartbeat`;
     const response = await api.request('GET', '/status/replication');
     expect(response.status).toBe(200);
-    expect(response.json).toMatchObject({
-      status: 'ok',
-      lag_bytes: expect.any(Number),
-      max_lag_ms: 5000,
-    });
+    expect(response.json).toMatchObject({ status: 'ok', max_lag_ms: 5000 });
+    expect(response.json.replicas).toEqual(
+      pair.endpoints.map((endpoint, index) =>
+        expect.objectContaining({
+          endpoint,
+          ok: true,
+          role: 'replica',
+          application_name: `standby${index + 1}`,
+          wal_receiver: 'streaming',
+          replay_paused: false,
+          failures: [],
+        }),
+      ),
+    );
     expect(await pair.superuser('primary')`select sequence from replication_heartbeat`).toEqual(
       before,
     );
@@ -141,27 +158,116 @@ describe('a healthy pair', () => {
     expect((await bare.request('GET', '/country/US', { auth: false })).status).toBe(404);
     // Cloud Run's startup probe (terraform/modules/run) asks every service for /status.
     expect((await bare.request('GET', '/status', { auth: false })).status).toBe(200);
-    expect((await check(httpClient(service.url, {}))).status).toBe(401);
+    expect((await check('', httpClient(service.url, {}))).status).toBe(401);
   });
 });
 
-describe('failures, each named', () => {
-  it('measures an injected apply delay within ±50 ms, and min_lsn waits exactly that long', async () => {
-    await setApplyDelay(APPLY_DELAY_MS);
+describe('a sampling window', () => {
+  it('takes one heartbeat per interval and gives every standby its counts and ordered percentiles', async () => {
+    const started = performance.now();
+    const response = await check('?samples=8&interval_ms=100');
+    const elapsed = performance.now() - started;
+    expect(response.status, JSON.stringify(response.json)).toBe(200);
+    // The last heartbeat is due at 700 ms; the answer comes once it is seen.
+    expect(elapsed).toBeGreaterThanOrEqual(700);
+    expect(elapsed).toBeLessThan(700 + 1000);
+    for (const replica of response.json.replicas) {
+      expect(replica).toMatchObject({ samples: 8, seen: 8, ok: true });
+      const { p50, p90, p99, max, last } = replica.lag_ms;
+      expect(p50).toBeGreaterThan(0);
+      expect(p50).toBeLessThanOrEqual(p90);
+      expect(p90).toBeLessThanOrEqual(p99);
+      expect(p99).toBeLessThanOrEqual(max);
+      expect(last).toBeLessThanOrEqual(max);
+    }
+  });
+
+  it.each([
+    ['samples=0', ['samples']],
+    ['samples=601', ['samples']],
+    ['samples=two', ['samples']],
+    ['interval_ms=99', ['interval_ms']],
+    ['interval_ms=60001', ['interval_ms']],
+    ['samples=600&interval_ms=1501', ['samples', 'interval_ms']],
+    ['samples=1&samples=2', ['samples']],
+    ['window=60', ['window']],
+  ])('refuses %s with a 400 naming the parameter', async (query, fields) => {
+    const response = await check(`?${query}`);
+    expect(response.status).toBe(400);
+    expect(response.json.type).toBe('urn:pg-replica-functions:problem:invalid-request');
+    expect(response.json.errors.map((e: { field: string }) => e.field)).toEqual(fields);
+  });
+
+  it('accepts the longest window (600 × 1500 ms = 15 min), and ends it early when the server drains', async () => {
+    const draining = await startTestService({ ...pair.env, K_SERVICE: 'replication-test-drain' });
+    const answer = httpClient(draining.url, pair.env).request(
+      'POST',
+      '/replication_check?samples=600&interval_ms=1500',
+    );
+    // Once the first heartbeat is in, stop the server: the window answers with what it has.
+    await expect
+      .poll(
+        async () =>
+          (
+            await pair.superuser('primary')`
+              select 1 from replication_heartbeat where prober = 'replication-test-drain'`
+          ).length,
+      )
+      .toBe(1);
+    const closed = draining.close();
+    const response = await answer;
+    await closed;
+    expect(response.status, JSON.stringify(response.json)).toBe(200);
+    expect(response.json).toMatchObject({
+      samples: 600,
+      interval_ms: 1500,
+      interrupted: 'the server is shutting down',
+    });
+    for (const replica of response.json.replicas) {
+      expect(replica.samples).toBeGreaterThanOrEqual(1);
+      expect(replica.samples).toBeLessThan(600);
+      expect(replica.seen).toBe(replica.samples);
+    }
+  });
+
+  it('keeps two overlapping windows of the same prober apart', async () => {
+    const first = check('?samples=6&interval_ms=100');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const second = check('?samples=6&interval_ms=100');
+    const answers = await Promise.all([first, second]);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      for (const replica of answer.json.replicas) {
+        expect(replica).toMatchObject({ samples: 6, seen: 6 });
+        expect(replica.lag_ms.max).toBeLessThan(100);
+      }
+    }
+    // Interleaved heartbeats of one row: each window counted only its own.
+    expect(answers[1]?.json.heartbeat_sequence).toBeGreaterThan(
+      answers[0]?.json.heartbeat_sequence,
+    );
+  });
+
+  it('measures an injected 300 ms apply delay within ±30 ms at p50, and a healthy standby under 20 ms at p99', async () => {
+    await setApplyDelay(pair, 1, APPLY_DELAY_MS);
     try {
-      const measured = await check();
-      expect(measured.status).toBe(200);
-      expect(Math.abs(measured.json.lag_ms - APPLY_DELAY_MS)).toBeLessThanOrEqual(50);
+      const response = await check('?samples=10&interval_ms=150');
+      expect(response.status).toBe(200);
+      const [healthy, delayed] = response.json.replicas;
+      expect(Math.abs(delayed.lag_ms.p50 - APPLY_DELAY_MS)).toBeLessThanOrEqual(30);
+      expect(delayed.lag_ms.p99).toBeGreaterThanOrEqual(APPLY_DELAY_MS);
+      expect(healthy.lag_ms.p99).toBeLessThan(20);
+      expect(response.json.lag_ms).toBe(delayed.lag_ms.last);
+    } finally {
+      await setApplyDelay(pair, 1, 0);
+    }
+  });
+});
 
-      const lagging = await check(httpClient(strict.url, pair.env));
-      expect(lagging.status).toBe(503);
-      expect(lagging.json.type).toBe('urn:pg-replica-functions:problem:standbys-missing');
-      expect(lagging.json.failures.map((f: { type: string }) => f.type)).toEqual([
-        'standbys-missing',
-        'replication-lag',
-      ]);
-      expect(lagging.json.failures[1].detail).toMatch(/after \d+ ms \(threshold 100 ms\)/);
-
+describe('reads and thresholds', () => {
+  it('min_lsn waits exactly as long as the read standby lags', async () => {
+    await setApplyDelay(pair, 0, APPLY_DELAY_MS);
+    try {
       const created = await api.request('POST', '/country', {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'Delayland', two_letter: 'QU', country_id: 920 }),
@@ -194,37 +300,71 @@ describe('failures, each named', () => {
         404,
       );
     } finally {
-      await setApplyDelay(0);
+      await setApplyDelay(pair, 0, 0);
     }
   });
 
-  it('/status/replication: lag thresholds per request, and lag in time is not the idle time before a write', async () => {
-    await setApplyDelay(1000);
+  it('names the lagging standby against a tighter threshold, and counts the standbys', async () => {
+    await setApplyDelay(pair, 1, APPLY_DELAY_MS);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // a quiet primary
-      const created = await api.request('POST', '/country', {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Quietland', two_letter: 'QT', country_id: 922 }),
-      });
-      expect(created.status).toBe(201);
-      // Inside the 1 s apply delay: bytes behind, but nowhere near 1.5 s behind.
+      const lagging = await check('', httpClient(strict.url, pair.env));
+      expect(lagging.status).toBe(503);
+      expect(lagging.json.type).toBe('urn:pg-replica-functions:problem:standbys-missing');
+      expect(lagging.json.failures).toEqual([
+        expect.objectContaining({ type: 'standbys-missing' }),
+        {
+          type: 'replication-lag',
+          endpoint: pair.endpoints[1],
+          detail: `${pair.endpoints[1]} did not show 1 of 1 heartbeats within 100 ms (recovery_min_apply_delay is ${APPLY_DELAY_MS} ms)`,
+        },
+      ]);
+      const [healthy, delayed] = lagging.json.replicas;
+      expect(healthy).toMatchObject({ ok: true, seen: 1 });
+      expect(delayed).toMatchObject({ ok: false, seen: 0, lag_ms: { last: null, p50: null } });
+    } finally {
+      await setApplyDelay(pair, 1, 0);
+    }
+  });
+
+  it('/status/replication: lag in time is the replay it owes, not the idle time before a write', async () => {
+    const standby = pair.superuser(1);
+    await setApplyDelay(pair, 1, 1000);
+    try {
+      // A quiet cluster: nothing replayed for well over the thresholds below.
+      await expect
+        .poll(
+          async () => {
+            const [row] = await standby`
+              select coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000, 1e9)::float8 as idle_ms`;
+            return row?.idle_ms;
+          },
+          { timeout: 5000 },
+        )
+        .toBeGreaterThan(1500);
+      // A heartbeat that standby 2 applies 1 s late; the strict check gives up after 100 ms.
+      expect((await check('', httpClient(strict.url, pair.env))).status).toBe(503);
+      const within = await api.request('GET', '/status/replication?max_lag_ms=1400');
+      expect(within.status, JSON.stringify(within.json)).toBe(200);
+      const [caughtUp, behind] = within.json.replicas;
+      expect(caughtUp).toMatchObject({ ok: true, lag_bytes: 0, lag_ms: 0 });
+      expect(behind.lag_bytes).toBeGreaterThan(0);
+      expect(behind.lag_ms).toBeGreaterThanOrEqual(100); // at least as long as the check waited
+      expect(behind.lag_ms).toBeLessThan(1400);
+      const over = await api.request('GET', '/status/replication?max_lag_ms=50');
+      expect(over.status).toBe(503);
+      expect(over.json.failures).toEqual([
+        expect.objectContaining({ type: 'replication-lag', endpoint: pair.endpoints[1] }),
+      ]);
       const byBytes = await api.request('GET', '/status/replication?max_lag_bytes=0');
       expect(byBytes.status).toBe(503);
-      expect(byBytes.json.failures.map((f: { type: string }) => f.type)).toContain(
-        'replication-lag',
-      );
-      expect(byBytes.json.lag_bytes).toBeGreaterThan(0);
-      const byTime = await api.request('GET', '/status/replication?max_lag_ms=1400');
-      expect(byTime.status, JSON.stringify(byTime.json)).toBe(200);
-      expect(byTime.json.max_lag_ms).toBe(1400);
+      expect(types(byBytes.json.failures)).toContain('replication-lag');
     } finally {
-      await setApplyDelay(0);
-      await api.request('DELETE', '/country/QT');
+      await setApplyDelay(pair, 1, 0);
     }
   });
 
   it('reports a missing synchronous standby at once, without writing (the write would hang)', async () => {
-    await setSynchronousStandbyNames('ghost');
+    await setSetting(pair, 'primary', 'synchronous_standby_names', 'ghost');
     try {
       const started = performance.now();
       const response = await check();
@@ -236,80 +376,7 @@ describe('failures, each named', () => {
       expect(response.json.heartbeat_sequence).toBeNull();
       expect(performance.now() - started).toBeLessThan(1500);
     } finally {
-      await setSynchronousStandbyNames('');
+      await setSetting(pair, 'primary', 'synchronous_standby_names', '');
     }
-  });
-
-  it('reports a stopped replica within the connect timeout and recovers without a restart', async () => {
-    await pair.pair.replica.stop();
-    try {
-      const started = performance.now();
-      const response = await check();
-      expect(response.status).toBe(503);
-      expect(response.json.type).toBe('urn:pg-replica-functions:problem:replica-unreachable');
-      expect(performance.now() - started).toBeLessThan(CONNECT_TIMEOUT_MS + 1000);
-      expect((await api.request('GET', '/status/replication')).status).toBe(503);
-    } finally {
-      await pair.pair.restart('replica');
-    }
-    const deadline = Date.now() + 5000;
-    let response = await check();
-    while (response.status !== 200 && Date.now() < deadline) response = await check();
-    expect(response.status).toBe(200);
-  });
-
-  it('reports a "replica" that belongs to another cluster', async () => {
-    // A server from its own initdb: another system_identifier.
-    const runAs = postgresAccount();
-    const binaries = await findPgBinaries(runAs);
-    const base = await mkdtemp(join(tmpdir(), 'pg-other-'));
-    await ensureDir(base, runAs, 0o755);
-    await ensureDir(join(base, 'sockets'), runAs);
-    const port = await freePort();
-    await initCluster(binaries, join(base, 'data'), pair.superuserPassword, runAs);
-    const other = await startPostgres(binaries, {
-      dataDir: join(base, 'data'),
-      socketDir: join(base, 'sockets'),
-      port,
-      logFile: join(base, 'log'),
-      runAs,
-      settings: { fsync: 'off' },
-    });
-    const foreign = await startTestService({
-      ...pair.env,
-      POSTGRES_REPLICATION_PORT: String(port),
-    });
-    try {
-      await ensureAppDatabase(port, pair.superuserPassword, APP);
-      const response = await check(httpClient(foreign.url, pair.env));
-      expect(response.status).toBe(503);
-      const types = response.json.failures.map((f: { type: string }) => f.type);
-      expect(types).toEqual(expect.arrayContaining(['replica-not-standby', 'different-cluster']));
-      expect(response.json.replica.system_identifier).not.toBe(
-        response.json.primary.system_identifier,
-      );
-    } finally {
-      await foreign.close();
-      await other.stop();
-      await rm(base, { recursive: true, force: true });
-    }
-  });
-
-  it('reports a promoted replica as not a standby', async () => {
-    await pair.superuser('replica', 'postgres')`select pg_promote()`;
-    const response = await check();
-    expect(response.status).toBe(503);
-    expect(response.json.type).toBe('urn:pg-replica-functions:problem:replica-not-standby');
-    expect(response.json.replica.in_recovery).toBe(false);
-    // Promotion also started a new timeline on the former replica.
-    expect(response.json.replica.timeline).toBeGreaterThan(response.json.primary.timeline);
-    expect(response.json.failures.map((f: { type: string }) => f.type)).toContain(
-      'timeline-mismatch',
-    );
-    const status = await api.request('GET', '/status/replication');
-    expect(status.status).toBe(503);
-    expect(status.json.failures.map((f: { type: string }) => f.type)).toContain(
-      'replica-not-standby',
-    );
   });
 });

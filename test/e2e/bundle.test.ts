@@ -70,8 +70,11 @@ describe('the container image', () => {
     const imported = new Set<string>();
     for (const file of sources) {
       const text = readFileSync(join(ROOT, file), 'utf8');
-      for (const match of text.matchAll(/(?:from |import\()['"]([^.'"][^'"]*)['"]/g)) {
-        const name = match[1] ?? '';
+      // Static imports and exports at the start of a statement, and dynamic imports.
+      const imports =
+        /^\s*(?:import|export)\b[^;()`]*?\bfrom\s*['"]([^.'"][^'"]*)['"]|\bimport\(\s*['"]([^.'"][^'"]*)['"]\s*\)/gm;
+      for (const match of text.matchAll(imports)) {
+        const name = match[1] ?? match[2] ?? '';
         if (name.startsWith('node:')) continue;
         imported.add(
           name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : (name.split('/')[0] ?? ''),

@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 function postmasterPids(): number[] {
-  return ['primary', 'replica']
+  return ['primary', 'replica1', 'replica2']
     .map((role) => join(serverDataDir, role, 'postmaster.pid'))
     .filter((file) => existsSync(file))
     .map((file) => Number(readFileSync(file, 'utf8').split('\n')[0]));
@@ -76,7 +76,7 @@ it('serves the API on a local replicated pair, keeps data and credentials, and C
   await expectWriteReadBack(api, { name: 'Localland', two_letter: 'QT', country_id: 912 });
 
   const pids = postmasterPids();
-  expect(pids).toHaveLength(2);
+  expect(pids).toHaveLength(3);
   first.started.child.kill('SIGINT');
   expect(await first.started.exited).toBe(0);
   for (const pid of pids) expect(alive(pid)).toBe(false);

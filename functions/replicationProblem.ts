@@ -1,5 +1,5 @@
 import { HttpProblem } from '../http/problem.js';
-import type { Failure } from './failures.js';
+import type { Failure } from '../replication/failures.js';
 
 /** A 503 named after the most fundamental failure, listing all of them and the figures read. */
 export function replicationProblem(

@@ -1,0 +1,25 @@
+import { expect } from 'vitest';
+import type { TestPair } from './testPair.js';
+
+/** ALTER SYSTEM on one server, reload, and wait until it reads the new value. */
+export async function setSetting(
+  pair: TestPair,
+  server: 'primary' | number,
+  name: string,
+  value: string,
+): Promise<void> {
+  const sql = pair.superuser(server, 'postgres');
+  await sql.unsafe(`alter system set ${name} = '${value.replace(/'/g, "''")}'`);
+  await sql`select pg_reload_conf()`;
+  const [wanted] = await sql`select ${value}::text as value`;
+  await expect
+    .poll(async () => {
+      const [row] = await sql`select setting, unit from pg_settings where name = ${name}`;
+      return row?.unit === 'ms' ? `${row.setting}ms` : row?.setting;
+    })
+    .toBe(wanted?.value);
+}
+
+/** recovery_min_apply_delay on one standby: it applies every commit that much later. */
+export const setApplyDelay = (pair: TestPair, standby: number, ms: number) =>
+  setSetting(pair, standby, 'recovery_min_apply_delay', `${ms}ms`);
