@@ -1,11 +1,13 @@
 # pg-replica-functions on Google Cloud: Cloud Run services reach a
 # CloudNativePG cluster on private GKE through a Serverless VPC Access
-# connector and two internal load balancers.
+# connector and internal load balancers (rw, ro, one per instance). The
+# replication check's timeouts are computed in timeouts.tf.
 #
 #   network    VPC, GKE subnet, Cloud NAT, PostgreSQL firewall
 #   gke        private cluster, node pool, webhook firewall
 #   secrets    Secret Manager secrets (values added with gcloud)
 #   postgres   operator, cluster (1 primary + replicas), internal load balancers
+#              (rw, ro, and one per instance for the replication check)
 #   run        registry, service accounts, connector, api + check services, migration job
 #   monitoring scheduler, uptime check, log-based metrics, alerts
 
@@ -94,7 +96,9 @@ module "run" {
   connector_max_instances   = var.connector_max_instances
   api_min_instances         = var.api_min_instances
   api_max_instances         = var.api_max_instances
+  api_timeout_s             = local.api_timeout_s
   check_max_instances       = var.check_max_instances
+  check_timeout_s           = local.check_timeout_s
   db_pool_max               = var.db_pool_max
   db_connect_timeout_ms     = var.db_connect_timeout_ms
   db_query_timeout_ms       = var.db_query_timeout_ms
@@ -108,6 +112,10 @@ module "run" {
   secret_references         = module.secrets.references
   deployer_service_account  = var.deployer_service_account
   deletion_protection       = var.deletion_protection
+
+  # POSTGRES_REPLICA_ENDPOINTS: every instance, the primary's included.
+  postgres_instance_addresses     = module.postgres.instance_addresses
+  replica_max_slot_retained_bytes = var.replica_max_slot_retained_bytes
 }
 
 module "monitoring" {
@@ -120,6 +128,11 @@ module "monitoring" {
   check_service_name              = module.run.check_service_name
   scheduler_service_account_email = module.run.scheduler_service_account_email
   schedule                        = "* * * * *"
+  check_samples                   = var.check_samples
+  check_interval_ms               = var.check_interval_ms
+  attempt_deadline_s              = local.scheduler_attempt_deadline_s
+  replica_instances               = module.postgres.instance_names
+  replica_max_lag_ms              = var.replica_max_lag_ms
   uptime_check_period             = var.uptime_check_period
   lag_alert_threshold_ms          = var.lag_alert_threshold_ms
   notification_channels           = var.alert_notification_channels

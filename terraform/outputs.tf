@@ -47,6 +47,11 @@ output "postgres_cluster_name" {
   value       = module.postgres.cluster_name
 }
 
+output "postgres_instance_addresses" {
+  description = "Internal addresses of the per-instance load balancers, in instance order (POSTGRES_REPLICA_ENDPOINTS)."
+  value       = module.postgres.instance_addresses
+}
+
 output "postgres_namespace" {
   description = "Kubernetes namespace of the PostgreSQL cluster."
   value       = module.postgres.namespace

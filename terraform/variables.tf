@@ -28,6 +28,16 @@ variable "api_min_instances" {
   }
 }
 
+variable "check_interval_ms" {
+  description = "Milliseconds between the heartbeats of one scheduled replication check: the scheduler calls the check every minute with samples=check_samples&interval_ms=check_interval_ms."
+  type        = number
+  default     = 1000
+  validation {
+    condition     = var.check_interval_ms >= 100 && var.check_interval_ms <= 60000 && floor(var.check_interval_ms) == var.check_interval_ms
+    error_message = "check_interval_ms must be a whole number from 100 to 60000 (what the app accepts)."
+  }
+}
+
 variable "check_max_instances" {
   description = "Maximum instances of the replication check service (called once a minute; 1 is enough)."
   type        = number
@@ -35,6 +45,16 @@ variable "check_max_instances" {
   validation {
     condition     = var.check_max_instances >= 1 && var.check_max_instances <= 10 && floor(var.check_max_instances) == var.check_max_instances
     error_message = "check_max_instances must be a whole number from 1 to 10."
+  }
+}
+
+variable "check_samples" {
+  description = "Heartbeats per scheduled replication check, check_interval_ms apart. check_samples × check_interval_ms is the run's window: 60 × 1000 covers the minute between two runs."
+  type        = number
+  default     = 60
+  validation {
+    condition     = var.check_samples >= 1 && var.check_samples <= 600 && floor(var.check_samples) == var.check_samples && var.check_samples * var.check_interval_ms <= 60000
+    error_message = "check_samples must be a whole number from 1 to 600, and check_samples × check_interval_ms at most 60000 ms: the scheduler starts a run every minute, and a longer window would overlap the next run."
   }
 }
 
@@ -233,7 +253,7 @@ variable "image" {
 }
 
 variable "lag_alert_threshold_ms" {
-  description = "The lag alert fires when the median replication lag over 10 minutes exceeds this many milliseconds. Lower than replica_max_lag_ms, beyond which checks fail outright."
+  description = "The lag alert fires when one replica's median lag over 10 minutes exceeds this many milliseconds. Lower than replica_max_lag_ms, beyond which checks fail outright."
   type        = number
   default     = 1000
   validation {
@@ -253,7 +273,7 @@ variable "name_prefix" {
 }
 
 variable "postgres_instances" {
-  description = "PostgreSQL instances: one primary and (instances - 1) streaming replicas, one of them synchronous. EXPECTED_STANDBYS follows it."
+  description = "PostgreSQL instances: one primary and (instances - 1) streaming replicas, one of them synchronous, each with its own internal load balancer for the replication check (at most 5: one lag alert condition each, 6 per policy). EXPECTED_STANDBYS follows it."
   type        = number
   default     = 3
   validation {
@@ -334,12 +354,22 @@ variable "region" {
 }
 
 variable "replica_max_lag_ms" {
-  description = "REPLICA_MAX_LAG_MS: how long the replication check waits for the replica to show its heartbeat before it fails."
+  description = "REPLICA_MAX_LAG_MS: how long the replication check waits for each replica to show a heartbeat before it fails; also the p99 lag alert's threshold. The check's timeouts grow with it."
   type        = number
   default     = 5000
   validation {
-    condition     = var.replica_max_lag_ms >= 1 && var.replica_max_lag_ms <= 20000
-    error_message = "replica_max_lag_ms must be from 1 to 20000: the scheduler gives each check 30 s."
+    condition     = var.replica_max_lag_ms >= 1 && var.replica_max_lag_ms <= 600000 && floor(var.replica_max_lag_ms) == var.replica_max_lag_ms
+    error_message = "replica_max_lag_ms must be a whole number from 1 to 600000 (what the app accepts)."
+  }
+}
+
+variable "replica_max_slot_retained_bytes" {
+  description = "REPLICA_MAX_SLOT_RETAINED_BYTES: an inactive replication slot retaining more WAL than this fails the check (default 1 GiB). Keep it well below postgres_storage_size: WAL a slot retains fills the volume."
+  type        = number
+  default     = 1073741824
+  validation {
+    condition     = var.replica_max_slot_retained_bytes >= 16777216 && floor(var.replica_max_slot_retained_bytes) == var.replica_max_slot_retained_bytes && var.replica_max_slot_retained_bytes < try(tonumber(trimsuffix(var.postgres_storage_size, "Gi")), 0) * 1073741824
+    error_message = "replica_max_slot_retained_bytes must be a whole number of bytes, at least 16777216 (one WAL segment) and below postgres_storage_size: a slot may not retain more WAL than the volume holds before the check notices."
   }
 }
 

@@ -195,6 +195,114 @@ function postgresAllowRules(): Resource[] {
 
 const CLOUD_RUN_SERVICES = ['api', 'check'];
 
+/** An expression as hcl2json gives it, without the `${…}` around it; whitespace collapsed. */
+function expressionText(value: unknown): string {
+  const text = String(value).replace(/\s+/g, ' ');
+  return text.startsWith('${') && text.endsWith('}') ? text.slice(2, -1).trim() : text;
+}
+
+/**
+ * Evaluates the arithmetic Terraform expressions the timeouts and buckets are
+ * made of (numbers, + - * /, parentheses, var.X, local.X, ceil, floor, max,
+ * min, log), in one module, with `vars` for var.X. Anything else throws: a
+ * rule these tests check must stay computable here.
+ */
+function evaluate(value: unknown, module: string, vars: Record<string, number>, depth = 0): number {
+  if (typeof value === 'number') return value;
+  if (depth > 20) throw new Error('locals refer to each other too deeply');
+  const text = expressionText(value);
+  const tokens = text.match(/\d+(?:\.\d+)?|[A-Za-z_][\w.]*|[-+*/(),]|\S/g) ?? [];
+  let at = 0;
+  const next = () => tokens[at++] ?? '';
+  const expect = (token: string) => {
+    if (next() !== token) throw new Error(`expected ${token} in ${text}`);
+  };
+  const functions: Record<string, (...args: number[]) => number> = {
+    ceil: Math.ceil,
+    floor: Math.floor,
+    max: Math.max,
+    min: Math.min,
+    log: (x, base) => Math.log(x) / Math.log(base ?? Math.E),
+  };
+  const factor = (): number => {
+    const token = next();
+    if (/^\d/.test(token)) return Number(token);
+    if (token === '-') return -factor();
+    if (token === '(') {
+      const inner = sum();
+      expect(')');
+      return inner;
+    }
+    if (token.startsWith('var.')) {
+      const name = token.slice(4);
+      if (!(name in vars)) throw new Error(`no value for var.${name}`);
+      return vars[name] as number;
+    }
+    if (token.startsWith('local.')) {
+      const name = token.slice(6);
+      const local = locals(module)[name];
+      if (local === undefined) throw new Error(`no local.${name} in ${module || 'root'}`);
+      return evaluate(local, module, vars, depth + 1);
+    }
+    const fn = functions[token];
+    if (fn) {
+      expect('(');
+      const args = [sum()];
+      while (tokens[at] === ',') {
+        at++;
+        args.push(sum());
+      }
+      expect(')');
+      return fn(...args);
+    }
+    throw new Error(`cannot evaluate "${token}" in ${text}`);
+  };
+  const product = (): number => {
+    let result = factor();
+    while (tokens[at] === '*' || tokens[at] === '/') {
+      result = next() === '*' ? result * factor() : result / factor();
+    }
+    return result;
+  };
+  const sum = (): number => {
+    let result = product();
+    while (tokens[at] === '+' || tokens[at] === '-') {
+      result = next() === '+' ? result + product() : result - product();
+    }
+    return result;
+  };
+  const result = sum();
+  if (at !== tokens.length) throw new Error(`cannot evaluate ${text}`);
+  return result;
+}
+
+/** The root variables' number defaults, with some replaced. */
+function rootNumbers(overrides: Record<string, number> = {}): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [name, body] of variables('')) {
+    if (typeof body.default === 'number') values[name] = body.default;
+  }
+  return { ...values, ...overrides };
+}
+
+/** The filter of every condition of every alert policy, locals written out. */
+function alertFilters(): { policy: string; filter: string }[] {
+  const monitoringLocals = locals('monitoring');
+  const expand = (text: string, depth = 0): string =>
+    depth > 10
+      ? text
+      : text.replace(/\$\{local\.(\w+)(\[[^\]]*\])?\}/g, (whole, name: string) =>
+          name in monitoringLocals ? expand(String(monitoringLocals[name]), depth + 1) : whole,
+        );
+  return resources('google_monitoring_alert_policy').flatMap(({ name, body }) =>
+    blocksOrDynamic(body, 'conditions').flatMap((condition) =>
+      [...blocks(condition, 'condition_threshold'), ...blocks(condition, 'condition_absent')].map(
+        (c) => ({ policy: name, filter: expand(String(c.filter)) }),
+      ),
+    ),
+  );
+}
+
 beforeAll(async () => {
   files = await Promise.all(
     tfFiles(TERRAFORM_DIR).map(async (full) => {
@@ -292,10 +400,10 @@ describe('terraform: nothing public reaches PostgreSQL', () => {
     }
   });
 
-  it("exposes rw and ro on internal load balancers limited to the connector's range, on the reserved addresses", () => {
+  it("exposes rw, ro and each instance on internal load balancers limited to the connector's range, on reserved addresses", () => {
     const services = resources(/^kubernetes_service(_v1)?$/);
     const balancers = services.filter(({ body }) => only(body, 'spec').type === 'LoadBalancer');
-    expect(balancers.map((s) => s.name).sort()).toEqual(['ro', 'rw']);
+    expect(balancers.map((s) => s.name).sort()).toEqual(['instance', 'ro', 'rw']);
     const roles = new Map([
       ['rw', 'primary'],
       ['ro', 'replica'],
@@ -303,20 +411,58 @@ describe('terraform: nothing public reaches PostgreSQL', () => {
     for (const { name, body } of balancers) {
       const metadata = only(body, 'metadata');
       const spec = only(body, 'spec');
-      expect(map(metadata, 'annotations')['networking.gke.io/load-balancer-type']).toBe('Internal');
-      expect(spec.load_balancer_source_ranges).toEqual(['${var.connector_cidr}']);
+      expect(
+        map(metadata, 'annotations')['networking.gke.io/load-balancer-type'],
+        `${name} is internal`,
+      ).toBe('Internal');
+      expect(spec.load_balancer_source_ranges, `${name} admits the connector only`).toEqual([
+        '${var.connector_cidr}',
+      ]);
       const ip = String(spec.load_balancer_ip).match(
-        /^\$\{google_compute_address\.(\w+)\.address\}$/,
+        /^\$\{google_compute_address\.(\w+)(\[count\.index\])?\.address\}$/,
       );
       expect(ip, `${name} uses a reserved address`).not.toBeNull();
-      expect(resource('postgres', 'google_compute_address', ip?.[1] ?? '').address_type).toBe(
-        'INTERNAL',
+      const address = resource('postgres', 'google_compute_address', ip?.[1] ?? '');
+      expect(address.address_type).toBe('INTERNAL');
+      // One address per service: a counted service takes its own counted address.
+      expect(address.count, `${name}: as many addresses as services`).toBe(body.count);
+      expect(ip?.[2] !== undefined, `${name}: indexed by count.index when counted`).toBe(
+        body.count !== undefined,
       );
-      expect(map(spec, 'selector')['cnpg.io/instanceRole']).toBe(roles.get(name));
+      expect(map(spec, 'selector')['cnpg.io/instanceRole'], `${name} selects by role`).toBe(
+        roles.get(name),
+      );
     }
     for (const { name, body } of services) {
       expect(only(body, 'spec').type, `${name} is no NodePort`).not.toBe('NodePort');
     }
+  });
+
+  it('gives every CloudNativePG instance its own internal load balancer, selected by instance name', () => {
+    const service = resource('postgres', 'kubernetes_service_v1', 'instance');
+    const address = resource('postgres', 'google_compute_address', 'instance');
+    // One per instance: count is the cluster's instances, as the root module sets them.
+    expect(service.count).toBe('${var.instances}');
+    expect(address.count).toBe('${var.instances}');
+    expect(moduleCalls().get('postgres')?.instances).toBe('${var.postgres_instances}');
+    // CloudNativePG names instances <cluster>-1 … <cluster>-N; job pods share
+    // the instanceName label, hence podRole.
+    expect(expressionText(locals('postgres').instance_names)).toBe(
+      '[for n in range(1, var.instances + 1) : "${local.cluster_name}-${n}"]',
+    );
+    expect(map(only(service, 'spec'), 'selector')).toEqual({
+      'cnpg.io/cluster': '${local.cluster_name}',
+      'cnpg.io/podRole': 'instance',
+      'cnpg.io/instanceName': '${local.instance_names[count.index]}',
+    });
+    expect(address.name).toBe('${local.instance_names[count.index]}');
+    expect(only(only(service, 'spec'), 'port')).toMatchObject({ port: 5432, target_port: 5432 });
+    // Addresses and names leave the module in the same (instance) order.
+    const out = outputs('postgres');
+    expect(out.get('instance_addresses')?.value).toBe(
+      '${google_compute_address.instance[*].address}',
+    );
+    expect(out.get('instance_names')?.value).toBe('${local.instance_names}');
   });
 
   it('gives the connector, the firewall and the load balancers the same range', () => {
@@ -535,10 +681,66 @@ describe('terraform: Cloud Run', () => {
     expect(moduleCalls().get('run')).toMatchObject({
       postgres_main_host: '${module.postgres.rw_address}',
       postgres_replication_host: '${module.postgres.ro_address}',
+      postgres_instance_addresses: '${module.postgres.instance_addresses}',
       postgres_user: '${module.postgres.owner}',
       postgres_db: '${module.postgres.database}',
       expected_standbys: '${var.postgres_instances - 1}',
+      replica_max_slot_retained_bytes: '${var.replica_max_slot_retained_bytes}',
     });
+  });
+
+  it('gives both services every instance as POSTGRES_REPLICA_ENDPOINTS, reads still on the ro load balancer', () => {
+    const env = locals('run');
+    expect(expressionText(env.replica_endpoints)).toBe(
+      'join(",", [for address in var.postgres_instance_addresses : "${address}:5432"])',
+    );
+    for (const name of ['api_env', 'check_env']) {
+      expect(map(env, name), name).toMatchObject({
+        POSTGRES_REPLICA_ENDPOINTS: '${local.replica_endpoints}',
+        POSTGRES_REPLICATION_HOST: '${var.postgres_replication_host}',
+        REPLICA_MAX_SLOT_RETAINED_BYTES: '${tostring(var.replica_max_slot_retained_bytes)}',
+        EXPECTED_STANDBYS: '${tostring(var.expected_standbys)}',
+      });
+    }
+    expect(defaultOf('replica_max_slot_retained_bytes')).toBe(1024 ** 3);
+    expect(
+      blocks(variables('').get('replica_max_slot_retained_bytes') ?? {}, 'validation'),
+    ).toHaveLength(1);
+  });
+
+  it('gives the check service a request timeout that fits its window, and the api one for 15 minutes', () => {
+    const template = (name: string) =>
+      only(resource('run', 'google_cloud_run_v2_service', name), 'template');
+    expect(template('check').timeout).toBe('${var.check_timeout_s}s');
+    expect(template('api').timeout).toBe('${var.api_timeout_s}s');
+    const run = moduleCalls().get('run') ?? {};
+    // Windows the variables allow (samples × interval_ms ≤ 60 s), and a slow setup.
+    const cases: Record<string, number>[] = [
+      {},
+      { check_samples: 600, check_interval_ms: 100 },
+      { check_samples: 1, check_interval_ms: 60000 },
+      { replica_max_lag_ms: 20000, db_query_timeout_ms: 30000, db_connect_timeout_ms: 10000 },
+    ];
+    for (const overrides of cases) {
+      const vars = rootNumbers(overrides);
+      const v = (name: string) => vars[name] as number;
+      const tailMs = v('replica_max_lag_ms') + v('db_query_timeout_ms') + 1000;
+      const windowMs = v('check_samples') * v('check_interval_ms');
+      const check = evaluate(run.check_timeout_s, '', vars);
+      const api = evaluate(run.api_timeout_s, '', vars);
+      const where = JSON.stringify(overrides);
+      expect(Number.isInteger(check) && Number.isInteger(api), where).toBe(true);
+      // Window + tail, and at least 5 s for a cold start and the answer.
+      expect(check * 1000, `check timeout ${where}`).toBeGreaterThanOrEqual(
+        windowMs + tailMs + 5000,
+      );
+      expect(api * 1000, `api timeout ${where}`).toBeGreaterThanOrEqual(
+        15 * 60 * 1000 + tailMs + 5000,
+      );
+      expect(api, `api timeout within Cloud Run's 3600 s ${where}`).toBeLessThanOrEqual(3600);
+    }
+    // And no more than that: with the defaults a hung run ends within two minutes.
+    expect(evaluate(run.check_timeout_s, '', rootNumbers())).toBeLessThan(120);
   });
 
   it('runs the migration job with the migration entry point of the same image', () => {
@@ -601,7 +803,6 @@ describe('terraform: monitoring', () => {
     expect(moduleCalls().get('monitoring')?.schedule).toBe('* * * * *');
     const target = only(job, 'http_target');
     expect(target.http_method).toBe('POST');
-    expect(target.uri).toBe('${var.check_url}/replication_check');
     expect(blocks(target, 'oauth_token')).toEqual([]);
     expect(only(target, 'oidc_token')).toEqual({
       service_account_email: '${var.scheduler_service_account_email}',
@@ -612,13 +813,70 @@ describe('terraform: monitoring', () => {
     );
   });
 
+  it('runs a sampling window that covers the minute: samples × interval_ms ≤ 60 s', () => {
+    const target = only(
+      resource('monitoring', 'google_cloud_scheduler_job', 'replication_check'),
+      'http_target',
+    );
+    expect(target.uri).toBe(
+      '${var.check_url}/replication_check?samples=${var.check_samples}&interval_ms=${var.check_interval_ms}',
+    );
+    expect(moduleCalls().get('monitoring')).toMatchObject({
+      check_samples: '${var.check_samples}',
+      check_interval_ms: '${var.check_interval_ms}',
+    });
+    expect(defaultOf('check_samples')).toBe(60);
+    expect(defaultOf('check_interval_ms')).toBe(1000);
+    const condition = String(
+      only(variables('').get('check_samples') ?? {}, 'validation').condition,
+    ).replace(/\s+/g, ' ');
+    expect(condition).toContain('var.check_samples * var.check_interval_ms <= 60000');
+    for (const [name, low, high] of [
+      ['check_samples', 1, 600],
+      ['check_interval_ms', 100, 60000],
+    ] as const) {
+      const text = String(only(variables('').get(name) ?? {}, 'validation').condition);
+      expect(text, name).toContain(`var.${name} >= ${low}`);
+      expect(text, name).toContain(`var.${name} <= ${high}`);
+    }
+  });
+
+  it("gives the scheduler an attempt deadline that outlasts the check service's timeout", () => {
+    const job = resource('monitoring', 'google_cloud_scheduler_job', 'replication_check');
+    expect(job.attempt_deadline).toBe('${var.attempt_deadline_s}s');
+    const monitoring = moduleCalls().get('monitoring') ?? {};
+    const run = moduleCalls().get('run') ?? {};
+    const cases: Record<string, number>[] = [
+      {},
+      { check_samples: 600, check_interval_ms: 100 },
+      { replica_max_lag_ms: 20000, db_query_timeout_ms: 30000, db_connect_timeout_ms: 10000 },
+    ];
+    for (const overrides of cases) {
+      const vars = rootNumbers(overrides);
+      const v = (name: string) => vars[name] as number;
+      const where = JSON.stringify(overrides);
+      const deadline = evaluate(monitoring.attempt_deadline_s, '', vars);
+      const windowMs = v('check_samples') * v('check_interval_ms');
+      const tailMs = v('replica_max_lag_ms') + v('db_query_timeout_ms') + 1000;
+      expect(deadline * 1000, where).toBeGreaterThanOrEqual(windowMs + tailMs + 5000);
+      expect(deadline, where).toBeGreaterThanOrEqual(evaluate(run.check_timeout_s, '', vars));
+      expect(deadline, `Cloud Scheduler allows 15 s to 1800 s ${where}`).toBeGreaterThanOrEqual(15);
+      expect(deadline, `Cloud Scheduler allows 15 s to 1800 s ${where}`).toBeLessThanOrEqual(1800);
+    }
+    const validation = String(
+      only(variables('monitoring').get('attempt_deadline_s') ?? {}, 'validation').condition,
+    );
+    expect(validation).toContain('var.attempt_deadline_s >= 15');
+    expect(validation).toContain('var.attempt_deadline_s <= 1800');
+  });
+
   it('checks /status of the api service', () => {
     const uptime = resource('monitoring', 'google_monitoring_uptime_check_config', 'api_status');
     expect(only(uptime, 'http_check')).toMatchObject({ path: '/status', use_ssl: true });
     expect(moduleCalls().get('monitoring')?.api_url).toBe('${module.run.api_url}');
   });
 
-  it("turns the check's log line into a lag distribution and a failure count", () => {
+  it("turns the check's log line into a worst-lag distribution and failures counted by type", () => {
     const lag = resource('monitoring', 'google_logging_metric', 'lag');
     expect(lag.value_extractor).toBe('EXTRACT(jsonPayload.lag_ms)');
     expect(only(lag, 'metric_descriptor')).toMatchObject({
@@ -627,35 +885,152 @@ describe('terraform: monitoring', () => {
     });
     const filter = String(locals('monitoring').check_log_filter);
     expect(filter).toContain('jsonPayload.check=\\"replication\\"');
+    expect(filter).toContain('resource.labels.service_name=\\"${var.check_service_name}\\"');
     expect(String(lag.filter)).toContain('severity=INFO');
     const failures = resource('monitoring', 'google_logging_metric', 'failures');
     expect(String(failures.filter)).toContain('severity=ERROR');
+    expect(map(failures, 'label_extractors')).toEqual({
+      type: 'EXTRACT(jsonPayload.failure_type)',
+    });
+    expect(blocks(only(failures, 'metric_descriptor'), 'labels')).toEqual([
+      expect.objectContaining({ key: 'type', value_type: 'STRING' }),
+    ]);
   });
 
-  it('alerts on failed checks, uptime, lag and a silent check, to the configured channels', () => {
+  it('charts the p50 and p99 lag of every replica position, one position per instance', () => {
+    // Positions follow the instances: the postgres module's names, in the
+    // order of its addresses (POSTGRES_REPLICA_ENDPOINTS).
+    expect(moduleCalls().get('monitoring')?.replica_instances).toBe(
+      '${module.postgres.instance_names}',
+    );
+    const monitoringLocals = locals('monitoring');
+    expect(expressionText(monitoringLocals.replica_positions)).toBe(
+      '{ for index, instance in var.replica_instances : "r${index + 1}" => instance }',
+    );
+    expect(monitoringLocals.lag_statistics).toEqual(['p50', 'p99']);
+    expect(expressionText(monitoringLocals.replica_lag_metrics)).toBe(
+      '{ for pair in setproduct(keys(local.replica_positions), local.lag_statistics) : "${pair[0]}-${pair[1]}" => { position = pair[0], statistic = pair[1] } }',
+    );
+    const metric = resource('monitoring', 'google_logging_metric', 'replica_lag');
+    expect(metric.for_each).toBe('${local.replica_lag_metrics}');
+    const field = 'jsonPayload.replica_lag_ms.${each.value.position}.${each.value.statistic}';
+    expect(metric.value_extractor).toBe(`EXTRACT(${field})`);
+    // Only runs in which this replica showed a value: null is no point, not 0.
+    expect(metric.filter).toBe(`\${local.check_log_filter} AND ${field}>=0`);
+    expect(String(metric.name)).toContain('${each.value.position}-${each.value.statistic}');
+    expect(only(metric, 'metric_descriptor')).toMatchObject({
+      metric_kind: 'DELTA',
+      value_type: 'DISTRIBUTION',
+      unit: 'ms',
+    });
+    // Every instance the root module allows gets a position, within the
+    // monitoring module's bound (one alert condition per position).
+    const rootMax = String(
+      only(variables('').get('postgres_instances') ?? {}, 'validation').condition,
+    ).match(/var\.postgres_instances <= (\d+)/)?.[1];
+    const positionsMax = String(
+      only(variables('monitoring').get('replica_instances') ?? {}, 'validation').condition,
+    ).match(/length\(var\.replica_instances\) <= (\d+)/)?.[1];
+    expect(Number(rootMax)).toBeGreaterThanOrEqual(numberDefault('postgres_instances'));
+    expect(Number(rootMax)).toBeLessThanOrEqual(Number(positionsMax));
+    expect(Number(positionsMax), 'Cloud Monitoring: 6 conditions per policy').toBeLessThanOrEqual(
+      6,
+    );
+    // Exponential buckets from well under 1 ms to about 30 s (at least twice
+    // the p99 alert's threshold, so it falls in a finite bucket).
+    const buckets = only(only(metric, 'bucket_options'), 'exponential_buckets');
+    const vars = { replica_max_lag_ms: numberDefault('replica_max_lag_ms') };
+    const scale = evaluate(buckets.scale, 'monitoring', vars);
+    const growth = evaluate(buckets.growth_factor, 'monitoring', vars);
+    const count = evaluate(buckets.num_finite_buckets, 'monitoring', vars);
+    expect(scale).toBeLessThan(0.5);
+    expect(scale * growth ** count).toBeGreaterThanOrEqual(30000);
+    expect(scale * growth ** count).toBeLessThan(60000);
+    const slow = { replica_max_lag_ms: 60000 };
+    const slowCount = evaluate(buckets.num_finite_buckets, 'monitoring', slow);
+    expect(scale * growth ** slowCount).toBeGreaterThanOrEqual(2 * 60000);
+  });
+
+  it('alerts on failed checks, uptime, lag, lag at the limit and a silent check, to the configured channels', () => {
     const policies = resources('google_monitoring_alert_policy');
     expect(policies.map((p) => p.name).sort()).toEqual(
-      ['check_absent', 'check_failed', 'lag', 'uptime'].sort(),
+      ['check_absent', 'check_failed', 'lag', 'lag_p99', 'uptime'].sort(),
     );
     for (const { name, body } of policies) {
       expect(body.notification_channels, name).toBe('${var.notification_channels}');
     }
-    const condition = (name: string) =>
-      only(resource('monitoring', 'google_monitoring_alert_policy', name), 'conditions');
+    const policy = (name: string) => resource('monitoring', 'google_monitoring_alert_policy', name);
+    const condition = (name: string) => only(policy(name), 'conditions');
     expect(String(only(condition('check_failed'), 'condition_threshold').filter)).toBe(
       '${local.failure_metric}',
     );
     expect(String(only(condition('uptime'), 'condition_threshold').filter)).toContain(
       'uptime_check/check_passed',
     );
-    expect(only(condition('lag'), 'condition_threshold')).toMatchObject({
-      filter: '${local.lag_metric}',
-      threshold_value: '${var.lag_alert_threshold_ms}',
-    });
     expect(only(condition('check_absent'), 'condition_absent').filter).toBe('${local.lag_metric}');
     expect(moduleCalls().get('monitoring')?.notification_channels).toBe(
       '${var.alert_notification_channels}',
     );
+  });
+
+  it("alerts on each replica position's p99 above REPLICA_MAX_LAG_MS over 5 minutes, and its median above the lag threshold", () => {
+    for (const [name, statistic, threshold, aligner, period] of [
+      ['lag_p99', 'p99', '${var.replica_max_lag_ms}', 'ALIGN_PERCENTILE_99', '300s'],
+      ['lag', 'p50', '${var.lag_alert_threshold_ms}', 'ALIGN_PERCENTILE_50', '600s'],
+    ] as const) {
+      const body = resource('monitoring', 'google_monitoring_alert_policy', name);
+      // One condition per position (dynamic over the positions), none fixed.
+      expect(blocks(body, 'conditions'), name).toEqual([]);
+      const dynamic = blocks(map(body, 'dynamic'), 'conditions');
+      expect(dynamic, name).toHaveLength(1);
+      expect(dynamic[0]?.for_each, name).toBe('${local.replica_positions}');
+      const thresholdCondition = only(only(dynamic[0] ?? {}, 'content'), 'condition_threshold');
+      expect(thresholdCondition, name).toMatchObject({
+        filter: `\${local.replica_lag_${statistic}_metric[conditions.key]}`,
+        comparison: 'COMPARISON_GT',
+        threshold_value: threshold,
+      });
+      expect(only(thresholdCondition, 'aggregations'), name).toMatchObject({
+        alignment_period: period,
+        per_series_aligner: aligner,
+      });
+      expect(expressionText(locals('monitoring')[`replica_lag_${statistic}_metric`])).toContain(
+        `for position in keys(local.replica_positions) : position => "metric.type=\\"logging.googleapis.com/user/\${google_logging_metric.replica_lag["\${position}-${statistic}"].name}\\"`,
+      );
+    }
+    expect(moduleCalls().get('monitoring')?.replica_max_lag_ms).toBe('${var.replica_max_lag_ms}');
+  });
+
+  it('alerts only on metrics the configuration defines', () => {
+    const defined = new Set(
+      resources('google_logging_metric')
+        .filter((r) => r.module === 'monitoring')
+        .map((r) => r.name),
+    );
+    const statistics = strings(locals('monitoring').lag_statistics);
+    const filters = alertFilters();
+    expect(filters.length).toBeGreaterThanOrEqual(5);
+    let referenced = 0;
+    for (const { policy, filter } of filters) {
+      // Every metric type is a built-in one or a log-based metric defined here.
+      for (const [, type] of filter.matchAll(/metric\.type=\\"([^"\\]*)/g)) {
+        if (type?.startsWith('logging.googleapis.com/user/')) {
+          expect(type, `${policy}: a log-based metric by reference`).toMatch(
+            /^logging\.googleapis\.com\/user\/\$\{google_logging_metric\.\w+/,
+          );
+        } else {
+          expect(type, `${policy}: built-in metric`).toMatch(/^monitoring\.googleapis\.com\//);
+        }
+      }
+      for (const [, metric, key] of filter.matchAll(
+        /google_logging_metric\.(\w+)(?:\["\$\{\w+\}-(\w+)"\])?/g,
+      )) {
+        referenced++;
+        expect(defined.has(metric ?? ''), `${policy}: google_logging_metric.${metric}`).toBe(true);
+        if (key !== undefined) expect(statistics, `${policy}: ${metric} ${key}`).toContain(key);
+      }
+    }
+    expect(referenced).toBeGreaterThanOrEqual(4);
   });
 });
 

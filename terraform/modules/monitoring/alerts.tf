@@ -1,10 +1,26 @@
-# Four ways to be told: checks failing, the api down, lag too high, and the
-# lag metric gone (the check stopped running: scheduler paused, service
-# broken before it could log). All go to var.notification_channels.
+# Five ways to be told: checks failing, the api down, a replica's lag creeping
+# up (median), a replica's lag at the limit (p99), and the check gone silent
+# (scheduler paused, service broken before it could log, or every run
+# failing). All go to var.notification_channels.
+#
+# Replica lag is charted per position (r1, r2, …: one metric per position and
+# statistic, metrics.tf), so the lag policies hold one condition per position:
+# an alert names the instance. Cloud Monitoring allows 6 conditions per
+# policy, hence at most 6 replica_instances. The position that is the primary
+# has no values, and a condition without data does not fire.
 
 locals {
+  # Monitoring filters of the log-based metrics, by what they chart.
   lag_metric     = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.lag.name}\" AND resource.type=\"cloud_run_revision\""
   failure_metric = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.failures.name}\" AND resource.type=\"cloud_run_revision\""
+  replica_lag_p50_metric = {
+    for position in keys(local.replica_positions) :
+    position => "metric.type=\"logging.googleapis.com/user/${google_logging_metric.replica_lag["${position}-p50"].name}\" AND resource.type=\"cloud_run_revision\""
+  }
+  replica_lag_p99_metric = {
+    for position in keys(local.replica_positions) :
+    position => "metric.type=\"logging.googleapis.com/user/${google_logging_metric.replica_lag["${position}-p99"].name}\" AND resource.type=\"cloud_run_revision\""
+  }
 }
 
 resource "google_monitoring_alert_policy" "check_failed" {
@@ -32,7 +48,7 @@ resource "google_monitoring_alert_policy" "check_failed" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "The replication check failed more than once in five minutes. Its log lines (`jsonPayload.check=\"replication\"`, severity ERROR) name each failure: primary/replica unreachable, standbys missing, synchronous standby missing, replication lag, different cluster or timeline."
+    content   = "The replication check failed more than once in five minutes (each run covers a minute of heartbeats). The metric's `type` label holds each run's most fundamental failure (`jsonPayload.failure_type`). The log lines (`jsonPayload.check=\"replication\"`, severity ERROR) list every failure and, under `replicas`, each endpoint's figures: primary/replica unreachable, primary in recovery, replica not a standby, different cluster, timeline mismatch, synchronous standby or standbys missing, replica not receiving or not replaying, slot lost or retaining too much WAL, replication lag. A failover is reported as an event, not a failure."
   }
 
   alert_strategy {
@@ -75,6 +91,8 @@ resource "google_monitoring_alert_policy" "uptime" {
   }
 }
 
+# Early warning: one replica's typical lag is well above normal, below the
+# point where checks fail.
 resource "google_monitoring_alert_policy" "lag" {
   project               = var.project_id
   display_name          = "${var.name_prefix}: replication lag high"
@@ -82,32 +100,74 @@ resource "google_monitoring_alert_policy" "lag" {
   severity              = "WARNING"
   notification_channels = var.notification_channels
 
-  conditions {
-    display_name = "Median replication lag over 10 minutes above ${var.lag_alert_threshold_ms} ms"
-    condition_threshold {
-      filter          = local.lag_metric
-      comparison      = "COMPARISON_GT"
-      threshold_value = var.lag_alert_threshold_ms
-      duration        = "0s"
-      aggregations {
-        alignment_period     = "600s"
-        per_series_aligner   = "ALIGN_PERCENTILE_50"
-        cross_series_reducer = "REDUCE_MAX"
-        group_by_fields      = ["resource.label.service_name"]
+  dynamic "conditions" {
+    for_each = local.replica_positions
+    content {
+      display_name = "Replica ${conditions.key} (${conditions.value}): median lag over 10 minutes above ${var.lag_alert_threshold_ms} ms"
+      condition_threshold {
+        filter          = local.replica_lag_p50_metric[conditions.key]
+        comparison      = "COMPARISON_GT"
+        threshold_value = var.lag_alert_threshold_ms
+        duration        = "0s"
+        aggregations {
+          alignment_period     = "600s"
+          per_series_aligner   = "ALIGN_PERCENTILE_50"
+          cross_series_reducer = "REDUCE_MAX"
+          group_by_fields      = ["resource.label.service_name"]
+        }
       }
     }
   }
 
   documentation {
     mime_type = "text/markdown"
-    content   = "The replica takes longer than the threshold to show a row committed on the primary. Check the standbys in the check's log lines (write/flush/replay lag, retained WAL per slot) and the replicas' load."
+    content   = "A replica takes longer than the threshold to show a row committed on the primary, in half of its heartbeats over ten minutes. The condition names the position (rK, the K-th endpoint of POSTGRES_REPLICA_ENDPOINTS) and its CloudNativePG instance. Check that replica's entry under `replicas` in the check's log lines (lag percentiles, replay LSN, failures), retained WAL per slot, and the replica's load."
   }
 
   alert_strategy {
     auto_close = "1800s"
   }
 
-  depends_on = [google_logging_metric.lag]
+  depends_on = [google_logging_metric.replica_lag]
+}
+
+# The limit itself: one replica's p99 over 5 minutes above replica_max_lag_ms.
+resource "google_monitoring_alert_policy" "lag_p99" {
+  project               = var.project_id
+  display_name          = "${var.name_prefix}: replication lag at the limit"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.notification_channels
+
+  dynamic "conditions" {
+    for_each = local.replica_positions
+    content {
+      display_name = "Replica ${conditions.key} (${conditions.value}): p99 lag over 5 minutes above ${var.replica_max_lag_ms} ms"
+      condition_threshold {
+        filter          = local.replica_lag_p99_metric[conditions.key]
+        comparison      = "COMPARISON_GT"
+        threshold_value = var.replica_max_lag_ms
+        duration        = "0s"
+        aggregations {
+          alignment_period     = "300s"
+          per_series_aligner   = "ALIGN_PERCENTILE_99"
+          cross_series_reducer = "REDUCE_MAX"
+          group_by_fields      = ["resource.label.service_name"]
+        }
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A replica's 99th-percentile lag over five minutes is above REPLICA_MAX_LAG_MS: some heartbeats took longer than the check allows. A heartbeat a replica does not show within the limit is also a failure of that run (`replication-lag`, see the failing-check alert). Check that replica's entry under `replicas` in the check's log lines and its load."
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  depends_on = [google_logging_metric.replica_lag]
 }
 
 resource "google_monitoring_alert_policy" "check_absent" {
@@ -118,7 +178,7 @@ resource "google_monitoring_alert_policy" "check_absent" {
   notification_channels = var.notification_channels
 
   conditions {
-    display_name = "No replication lag measured for 10 minutes"
+    display_name = "No successful replication check for 10 minutes"
     condition_absent {
       filter   = local.lag_metric
       duration = "600s"
@@ -133,7 +193,7 @@ resource "google_monitoring_alert_policy" "check_absent" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "No successful replication check was logged for ten minutes: the Cloud Scheduler job is paused or failing to call the service (see its logs), the check service cannot start (secrets, image), or every check fails (see the failing-check alert)."
+    content   = "No successful replication check was logged for ten minutes: the Cloud Scheduler job is paused or failing to call the service (see its logs: a run that outlasts its attempt deadline fails there), the check service cannot start (secrets, image), or every check fails (see the failing-check alert)."
   }
 
   alert_strategy {

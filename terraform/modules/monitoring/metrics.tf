@@ -1,6 +1,18 @@
-# Log-based metrics from the line the check writes on every run:
-#   {"severity":"INFO"|"ERROR","check":"replication","lag_ms":…,"failures":[…],…}
-# (Cloud Run puts the fields under jsonPayload.)
+# Log-based metrics from the one line the check service writes per run
+# (Cloud Run puts the fields under jsonPayload):
+#
+#   {"severity":"INFO"|"ERROR", "check":"replication", "samples":60, "interval_ms":1000,
+#    "lag_ms":…,                      the worst replica's last lag (null when none showed one)
+#    "failure_type":…,                the most fundamental failure type, null when ok
+#    "failures":[…], "events":[…], "failover":…, "replicas":[…],
+#    "replica_lag_ms":{"r1":{"endpoint":…,"last":…,"p50":…,"p90":…,"p99":…,"max":…}, "r2":{…}, …}}
+#
+# A log-based metric extracts one value per log entry, so per-replica figures
+# come from the flat replica_lag_ms map: rK is the K-th endpoint of
+# POSTGRES_REPLICA_ENDPOINTS, that is CloudNativePG instance <cluster>-K
+# (var.replica_instances). Its values are null when that replica showed
+# nothing (it is the primary, unreachable, …): the filters require a value,
+# so such runs add no point rather than a zero.
 
 locals {
   check_log_filter = join(" AND ", [
@@ -8,15 +20,35 @@ locals {
     "resource.labels.service_name=\"${var.check_service_name}\"",
     "jsonPayload.check=\"replication\"",
   ])
+
+  # Position (r1, r2, …) → CloudNativePG instance name.
+  replica_positions = { for index, instance in var.replica_instances : "r${index + 1}" => instance }
+
+  # The per-run statistics charted for each position: the median and the tail.
+  lag_statistics = ["p50", "p99"]
+
+  replica_lag_metrics = {
+    for pair in setproduct(keys(local.replica_positions), local.lag_statistics) :
+    "${pair[0]}-${pair[1]}" => { position = pair[0], statistic = pair[1] }
+  }
+
+  # Lag buckets in ms: 0.05 ms, growing by half each bucket, up to at least
+  # 30 s and twice replica_max_lag_ms (the p99 alert's threshold must fall
+  # inside the finite buckets): 33 buckets, 0.05 ms to ~33 s, by default.
+  lag_bucket_scale_ms = 0.05
+  lag_bucket_growth   = 1.5
+  lag_bucket_count    = ceil(log(max(30000, 2 * var.replica_max_lag_ms) / local.lag_bucket_scale_ms, local.lag_bucket_growth))
 }
 
-# The measured lag (commit acknowledged on the primary → row visible on the
-# replica) of every successful run, as a distribution in milliseconds.
+# The worst replica's last lag of every successful run (commit acknowledged on
+# the primary → heartbeat visible on the slowest replica), in milliseconds.
+# Kept beside the per-replica metrics because the "not reporting" alert needs
+# a series that every successful run feeds, whichever instance is primary.
 resource "google_logging_metric" "lag" {
   project     = var.project_id
   name        = "${var.name_prefix}-replication-lag-ms"
-  description = "Replication lag measured by the replication check (ms)."
-  filter      = "${local.check_log_filter} AND severity=INFO"
+  description = "Replication lag of the slowest replica in each successful replication check: its last heartbeat (ms)."
+  filter      = "${local.check_log_filter} AND severity=INFO AND jsonPayload.lag_ms>=0"
 
   value_extractor = "EXTRACT(jsonPayload.lag_ms)"
 
@@ -24,7 +56,7 @@ resource "google_logging_metric" "lag" {
     metric_kind  = "DELTA"
     value_type   = "DISTRIBUTION"
     unit         = "ms"
-    display_name = "${var.name_prefix} replication lag"
+    display_name = "${var.name_prefix} replication lag (slowest replica)"
   }
 
   # 0.05 ms to about 20 s, 50% wider each bucket.
@@ -37,17 +69,60 @@ resource "google_logging_metric" "lag" {
   }
 }
 
-# Failed runs (the check logs them at ERROR, naming each failure).
+# Per replica position and statistic: the run's p50 or p99 lag of that
+# replica, whatever the run's outcome (a run failing because of another
+# replica still measures this one).
+resource "google_logging_metric" "replica_lag" {
+  for_each = local.replica_lag_metrics
+
+  project     = var.project_id
+  name        = "${var.name_prefix}-replica-lag-${each.value.position}-${each.value.statistic}-ms"
+  description = "Per-run ${each.value.statistic} replication lag of replica ${each.value.position} (${local.replica_positions[each.value.position]}), from the replication check's sampling window (ms)."
+  filter      = "${local.check_log_filter} AND jsonPayload.replica_lag_ms.${each.value.position}.${each.value.statistic}>=0"
+
+  value_extractor = "EXTRACT(jsonPayload.replica_lag_ms.${each.value.position}.${each.value.statistic})"
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "DISTRIBUTION"
+    unit         = "ms"
+    display_name = "${var.name_prefix} ${each.value.position} (${local.replica_positions[each.value.position]}) lag ${each.value.statistic}"
+  }
+
+  bucket_options {
+    exponential_buckets {
+      num_finite_buckets = local.lag_bucket_count
+      growth_factor      = local.lag_bucket_growth
+      scale              = local.lag_bucket_scale_ms
+    }
+  }
+}
+
+# Failed runs (the check logs them at ERROR), by their most fundamental
+# failure type: primary-unreachable, replica-unreachable, primary-in-recovery,
+# replica-not-standby, different-cluster, timeline-mismatch,
+# synchronous-standby-missing, standbys-missing, replica-not-receiving,
+# replica-not-replaying, slot-lost, slot-retention, replication-lag.
 resource "google_logging_metric" "failures" {
   project     = var.project_id
   name        = "${var.name_prefix}-replication-check-failures"
-  description = "Replication checks that failed."
+  description = "Replication checks that failed, by their most fundamental failure type."
   filter      = "${local.check_log_filter} AND severity=ERROR"
+
+  label_extractors = {
+    type = "EXTRACT(jsonPayload.failure_type)"
+  }
 
   metric_descriptor {
     metric_kind  = "DELTA"
     value_type   = "INT64"
     unit         = "1"
     display_name = "${var.name_prefix} failed replication checks"
+
+    labels {
+      key         = "type"
+      value_type  = "STRING"
+      description = "The run's most fundamental failure type (jsonPayload.failure_type), such as replica-unreachable or replication-lag."
+    }
   }
 }

@@ -1,16 +1,22 @@
 output "alert_policy_ids" {
-  description = "Ids of the alert policies: check_failed, uptime, lag, check_absent."
+  description = "Ids of the alert policies: check_failed, uptime, lag, lag_p99, check_absent."
   value = {
     check_absent = google_monitoring_alert_policy.check_absent.id
     check_failed = google_monitoring_alert_policy.check_failed.id
     lag          = google_monitoring_alert_policy.lag.id
+    lag_p99      = google_monitoring_alert_policy.lag_p99.id
     uptime       = google_monitoring_alert_policy.uptime.id
   }
 }
 
 output "lag_metric_type" {
-  description = "Metric type of the replication lag distribution, for dashboards."
+  description = "Metric type of the slowest replica's lag distribution (successful runs), for dashboards."
   value       = "logging.googleapis.com/user/${google_logging_metric.lag.name}"
+}
+
+output "replica_lag_metric_types" {
+  description = "Metric types of the per-replica lag distributions, by position and statistic (r1-p50, r1-p99, …), for dashboards."
+  value       = { for key, metric in google_logging_metric.replica_lag : key => "logging.googleapis.com/user/${metric.name}" }
 }
 
 output "scheduler_job_name" {

@@ -7,6 +7,33 @@ variable "api_url" {
   }
 }
 
+variable "attempt_deadline_s" {
+  description = "Cloud Scheduler's attempt deadline in seconds: the sampling window, the check's tail and a margin, a little longer than the check service's request timeout."
+  type        = number
+  validation {
+    condition     = var.attempt_deadline_s >= 15 && var.attempt_deadline_s <= 1800 && floor(var.attempt_deadline_s) == var.attempt_deadline_s
+    error_message = "attempt_deadline_s must be a whole number of seconds from 15 to 1800 (Cloud Scheduler's limits for HTTP targets): shorten the window (check_samples × check_interval_ms), replica_max_lag_ms, db_query_timeout_ms or db_connect_timeout_ms."
+  }
+}
+
+variable "check_interval_ms" {
+  description = "Milliseconds between the heartbeats of one scheduled run (the interval_ms query parameter)."
+  type        = number
+  validation {
+    condition     = var.check_interval_ms >= 100 && var.check_interval_ms <= 60000 && floor(var.check_interval_ms) == var.check_interval_ms
+    error_message = "check_interval_ms must be a whole number from 100 to 60000 (what the app accepts)."
+  }
+}
+
+variable "check_samples" {
+  description = "Heartbeats per scheduled run (the samples query parameter)."
+  type        = number
+  validation {
+    condition     = var.check_samples >= 1 && var.check_samples <= 600 && floor(var.check_samples) == var.check_samples
+    error_message = "check_samples must be a whole number from 1 to 600 (what the app accepts)."
+  }
+}
+
 variable "check_service_name" {
   description = "Name of the check's Cloud Run service, whose log lines feed the metrics."
   type        = string
@@ -22,7 +49,7 @@ variable "check_url" {
 }
 
 variable "lag_alert_threshold_ms" {
-  description = "Median replication lag (ms, over 10 minutes) above which the lag alert fires."
+  description = "A replica's median lag (ms, over 10 minutes) above which the lag alert fires."
   type        = number
   validation {
     condition     = var.lag_alert_threshold_ms > 0
@@ -52,6 +79,24 @@ variable "project_id" {
 variable "region" {
   description = "Region of the Cloud Scheduler job."
   type        = string
+}
+
+variable "replica_instances" {
+  description = "CloudNativePG instance names in the order of POSTGRES_REPLICA_ENDPOINTS: position rK of the check's replica_lag_ms is the K-th. One lag metric per position and statistic, one alert condition per position."
+  type        = list(string)
+  validation {
+    condition     = length(var.replica_instances) >= 1 && length(var.replica_instances) <= 6
+    error_message = "replica_instances must list 1 to 6 instances: each lag alert policy holds one condition per instance, and Cloud Monitoring allows 6 conditions per policy."
+  }
+}
+
+variable "replica_max_lag_ms" {
+  description = "REPLICA_MAX_LAG_MS: a replica's p99 lag above it fires the lag_p99 alert."
+  type        = number
+  validation {
+    condition     = var.replica_max_lag_ms >= 1
+    error_message = "replica_max_lag_ms must be a positive number of milliseconds."
+  }
 }
 
 variable "schedule" {

@@ -8,6 +8,16 @@ output "database" {
   value       = var.database
 }
 
+output "instance_addresses" {
+  description = "Internal addresses of the per-instance load balancers, in instance order (<cluster>-1, <cluster>-2, …): POSTGRES_REPLICA_ENDPOINTS."
+  value       = google_compute_address.instance[*].address
+}
+
+output "instance_names" {
+  description = "Names of the CloudNativePG instances, in the order of instance_addresses."
+  value       = local.instance_names
+}
+
 output "namespace" {
   description = "Kubernetes namespace of the cluster."
   value       = kubernetes_namespace_v1.this.metadata[0].name

@@ -2,7 +2,8 @@
 # read-write (the primary) and read-only (the replicas), on internal addresses
 # reserved in the GKE subnet of the connector's region. Never public:
 # CloudNativePG's own rw/ro services stay ClusterIP, and these select the
-# same pods by role.
+# same pods by role. The check also reaches each instance on its own
+# (instances.tf).
 #
 # loadBalancerSourceRanges is not decoration: without it GKE creates a
 # firewall rule for the load balancer that admits every source.

@@ -13,8 +13,12 @@ resource "google_cloud_run_v2_service" "api" {
   deletion_protection = var.deletion_protection
 
   template {
-    service_account                  = google_service_account.api.email
-    timeout                          = "60s"
+    service_account = google_service_account.api.email
+    # The api also serves POST /replication_check (Basic auth), whose window
+    # may last up to 15 minutes: the timeout fits that window and the check's
+    # tail (root module, timeouts.tf). Other routes end far sooner: the app's
+    # connect and query timeouts bound them.
+    timeout                          = "${var.api_timeout_s}s"
     max_instance_request_concurrency = 80
 
     scaling {
@@ -88,7 +92,9 @@ resource "google_cloud_run_v2_service" "check" {
 
   template {
     service_account = google_service_account.check.email
-    timeout         = "60s"
+    # The scheduler's sampling window plus the check's tail and a margin
+    # (root module, timeouts.tf).
+    timeout = "${var.check_timeout_s}s"
 
     scaling {
       min_instance_count = 0

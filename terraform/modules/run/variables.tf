@@ -16,12 +16,30 @@ variable "api_min_instances" {
   }
 }
 
+variable "api_timeout_s" {
+  description = "Request timeout of the api service in seconds: the longest /replication_check window (15 minutes) plus the check's tail."
+  type        = number
+  validation {
+    condition     = var.api_timeout_s >= 1 && var.api_timeout_s <= 3600 && floor(var.api_timeout_s) == var.api_timeout_s
+    error_message = "api_timeout_s must be a whole number of seconds from 1 to 3600 (Cloud Run's limit)."
+  }
+}
+
 variable "check_max_instances" {
   description = "Maximum instances of the replication check service."
   type        = number
   validation {
     condition     = var.check_max_instances >= 1 && floor(var.check_max_instances) == var.check_max_instances
     error_message = "check_max_instances must be a whole number of at least 1."
+  }
+}
+
+variable "check_timeout_s" {
+  description = "Request timeout of the check service in seconds: the scheduler's sampling window plus the check's tail and a margin."
+  type        = number
+  validation {
+    condition     = var.check_timeout_s >= 1 && var.check_timeout_s <= 3600 && floor(var.check_timeout_s) == var.check_timeout_s
+    error_message = "check_timeout_s must be a whole number of seconds from 1 to 3600 (Cloud Run's limit)."
   }
 }
 
@@ -116,6 +134,15 @@ variable "postgres_db" {
   type        = string
 }
 
+variable "postgres_instance_addresses" {
+  description = "Internal addresses of every CloudNativePG instance's own load balancer, in instance order: POSTGRES_REPLICA_ENDPOINTS (port 5432 each)."
+  type        = list(string)
+  validation {
+    condition     = length(var.postgres_instance_addresses) >= 1
+    error_message = "postgres_instance_addresses must list at least one address (one per PostgreSQL instance)."
+  }
+}
+
 variable "postgres_main_host" {
   description = "POSTGRES_MAIN_HOST: internal address of the read-write load balancer."
   type        = string
@@ -143,6 +170,11 @@ variable "region" {
 
 variable "replica_max_lag_ms" {
   description = "REPLICA_MAX_LAG_MS: lag beyond which the replication check fails."
+  type        = number
+}
+
+variable "replica_max_slot_retained_bytes" {
+  description = "REPLICA_MAX_SLOT_RETAINED_BYTES: WAL an inactive replication slot may retain before the check fails."
   type        = number
 }
 
