@@ -1,7 +1,8 @@
 // `npm run bench`: throughput and latency of the compiled server on a local
-// primary + streaming replica, beside the Functions Framework hello world
+// primary + two streaming standbys, beside the Functions Framework hello world
 // served the same way, at 32 connections (1 for the replication check).
-// Prints medians over ROUNDS interleaved rounds of DURATION seconds.
+// Prints medians over ROUNDS interleaved rounds of DURATION seconds, then the
+// cost of one sampling window (WINDOW_SAMPLES × 1 s, default 60).
 
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,13 +11,15 @@ import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { measureColdStarts } from './coldStartCases.js';
 import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
+import { measureWindow } from './windowCost.js';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONNECTIONS = 32;
+const WINDOW_SAMPLES = Number(process.env.WINDOW_SAMPLES ?? 60);
 
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-const pair = await startTestPair();
+const pair = await startTestPair({ standbys: 2 });
 const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
 
 async function serve(
@@ -51,6 +54,9 @@ interface Case {
   method?: 'GET' | 'POST';
   auth: boolean;
   connections?: number;
+  body?: string;
+  /** The status every answer should have (default 200). */
+  expected?: number;
 }
 const cases: Case[] = [
   { name: 'hello world (FF)', url: `${hello.url}/`, auth: false },
@@ -58,6 +64,15 @@ const cases: Case[] = [
   { name: 'GET /country/US', url: `${service.url}/country/US`, auth: true },
   { name: 'GET /country (249 rows)', url: `${service.url}/country`, auth: true },
   { name: 'GET /country_replica/US', url: `${service.url}/country_replica/US`, auth: true },
+  {
+    // The whole write path (body, validation, insert) without growing the table: US exists.
+    name: 'POST /country (409 duplicate)',
+    url: `${service.url}/country`,
+    method: 'POST',
+    auth: true,
+    body: JSON.stringify({ name: 'United States of America', two_letter: 'US', country_id: 840 }),
+    expected: 409,
+  },
   {
     name: 'POST /replication_check (c=1)',
     url: `${service.url}/replication_check`,
@@ -110,15 +125,23 @@ async function run(c: Case, duration: number): Promise<Run> {
     method: c.method ?? 'GET',
     connections: c.connections ?? CONNECTIONS,
     duration,
-    headers: c.auth ? { authorization } : {},
+    headers: {
+      ...(c.auth ? { authorization } : {}),
+      ...(c.body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(c.body ? { body: c.body } : {}),
   });
+  const unexpected =
+    c.expected === undefined
+      ? result.non2xx
+      : result.requests.total - (result.statusCodeStats?.[String(c.expected) as '200']?.count ?? 0);
   sampling = false;
   await sampler;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
+    errors: result.errors + result.timeouts + unexpected,
     primaryPeak,
     replicaPeak,
   };
@@ -132,6 +155,27 @@ for (let round = 0; round < ROUNDS; round++) {
 const rss = rssMb(service.child);
 const helloRss = rssMb(hello.child);
 await Promise.all([stop(service.child), stop(hello.child)]);
+
+// The window on a fresh server process, so that only its own connections count.
+const checker = await serve(
+  ['dist/server/main.js'],
+  { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
+  '/status',
+);
+const window = await measureWindow({
+  url: checker.url,
+  authorization,
+  pid: checker.child.pid ?? 0,
+  hosts: {
+    primary: monitor.primary,
+    standby1: pair.superuser(0, 'postgres'),
+    standby2: pair.superuser(1, 'postgres'),
+  },
+  applicationName: 'pg-replica-functions:api',
+  samples: WINDOW_SAMPLES,
+  intervalMs: 1000,
+});
+await stop(checker.child);
 const coldStarts = await measureColdStarts(pair, 5);
 await pair.stop();
 
@@ -159,6 +203,15 @@ for (const cold of coldStarts.slice(1)) {
     `| cold start, ${cold.name.replace('service, ', '')} | – | – | ${median(cold.runs).toFixed(0)} (hello ${helloCold.toFixed(0)}) | – | – | – |`,
   );
 }
+console.log(
+  `\nsampling window ${window.samples} × ${window.intervalMs} ms over two standbys (status ${window.status}): ` +
+    `${window.wallS.toFixed(1)} s wall, ${window.cpuS.toFixed(2)} s CPU of the service ` +
+    `(${((100 * window.cpuS) / window.wallS).toFixed(1)} % of a core), ` +
+    `${window.walBytes} bytes of WAL on the primary (${(window.walBytes / window.samples).toFixed(0)} per heartbeat), ` +
+    `peak connections ${Object.entries(window.peakConnections)
+      .map(([host, count]) => `${host} ${count}`)
+      .join(', ')}`,
+);
 console.log(`\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak`);
 console.log(
   `hello world RSS: ${helloRss.now.toFixed(0)} MB now, ${helloRss.peak.toFixed(0)} MB peak`,

@@ -182,21 +182,39 @@ export const openapiDocument = {
     '/country_replica/{two_letter}': { get: replicaReads.one.get },
     '/replication_check': {
       post: {
-        summary: 'Write a heartbeat on the primary and time its arrival on the replica',
+        summary:
+          'Write a heartbeat on the primary every interval and time its arrival on every replica',
         description:
           'Basic auth under the api target; none when deployed alone (Cloud Run IAM, Cloud Scheduler OIDC). ' +
-          'A 503 is named after the most fundamental failure: primary-unreachable, replica-unreachable, ' +
-          'primary-in-recovery, replica-not-standby, different-cluster, timeline-mismatch, ' +
-          'synchronous-standby-missing, standbys-missing, replication-lag; `failures` lists all.',
+          'Every replica of POSTGRES_REPLICA_ENDPOINTS is polled on its own. A 503 is named after the most ' +
+          'fundamental failure: primary-unreachable, replica-unreachable, primary-in-recovery, ' +
+          'replica-not-standby, different-cluster, timeline-mismatch, replica-not-receiving, ' +
+          'replica-not-replaying, synchronous-standby-missing, standbys-missing, slot-lost, slot-retention, ' +
+          'replication-lag; `failures` lists all, those about one replica with its `endpoint`.',
         security: [{ basicAuth: [] }],
+        parameters: [
+          {
+            name: 'samples',
+            in: 'query',
+            description: 'Heartbeats in the window (default 1); samples × interval_ms ≤ 900000',
+            schema: { type: 'integer', minimum: 1, maximum: 600 },
+          },
+          {
+            name: 'interval_ms',
+            in: 'query',
+            description: 'Time between heartbeats (default 1000)',
+            schema: { type: 'integer', minimum: 100, maximum: 60000 },
+          },
+        ],
         responses: {
           200: {
-            description: 'Measured lag (lag_ms), both LSNs, lag_bytes, standbys, slots, both hosts',
+            description:
+              'Measured lag (lag_ms: the worst replica’s last), each replica’s figures, events, both hosts',
             content: {
               'application/json': { schema: { $ref: '#/components/schemas/ReplicationReport' } },
             },
           },
-          400: problem('A query parameter it does not take'),
+          400: problem('A query parameter out of range or unknown; `errors` names it'),
           401: responses.unauthorized,
           503: problem('The named replication failure, with the figures read so far'),
         },
@@ -204,7 +222,8 @@ export const openapiDocument = {
     },
     '/status/replication': {
       get: {
-        summary: 'Roles and lag of both hosts, without writing (Patroni-style)',
+        summary:
+          'Roles and lag of the primary and every replica endpoint, without writing (Patroni-style)',
         security: [{ basicAuth: [] }],
         parameters: [
           {
@@ -265,11 +284,51 @@ export const openapiDocument = {
           replica_lsn: { type: ['string', 'null'] },
           primary: { type: ['object', 'null'] },
           replica: { type: ['object', 'null'] },
+          replicas: { type: 'array', items: { $ref: '#/components/schemas/ReplicaReport' } },
+          events: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { type: { const: 'failover' }, detail: { type: 'string' } },
+            },
+          },
           standbys: { type: 'array', items: { type: 'object' } },
           replication_slots: { type: 'array', items: { type: 'object' } },
           synchronous_standby: {
             type: 'object',
             properties: { expected: { type: 'boolean' }, present: { type: 'boolean' } },
+          },
+        },
+      },
+      ReplicaReport: {
+        type: 'object',
+        properties: {
+          endpoint: { type: 'string', description: 'host:port, as configured' },
+          ok: { type: 'boolean' },
+          role: { enum: ['replica', 'primary', 'unknown'] },
+          application_name: { type: ['string', 'null'] },
+          samples: { type: 'integer' },
+          seen: { type: 'integer' },
+          lag_ms: {
+            type: 'object',
+            description:
+              'null when nothing was seen; an unseen heartbeat counts as the time waited',
+            properties: Object.fromEntries(
+              ['last', 'p50', 'p90', 'p99', 'max'].map((key) => [
+                key,
+                { type: ['number', 'null'] },
+              ]),
+            ),
+          },
+          lag_bytes: { type: ['number', 'null'] },
+          replay_lsn: { type: ['string', 'null'] },
+          timeline: { type: ['integer', 'null'] },
+          failures: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { type: { type: 'string' }, detail: { type: 'string' } },
+            },
           },
         },
       },
