@@ -193,7 +193,97 @@ function postgresAllowRules(): Resource[] {
   );
 }
 
+/** The Cloud Run services: keys of the run module's local.services, one definition for both. */
 const CLOUD_RUN_SERVICES = ['api', 'check'];
+
+/** The single google_cloud_run_v2_service definition, `this`, for_each over local.services. */
+function serviceDefinition(): Block {
+  return resource('run', 'google_cloud_run_v2_service', 'this');
+}
+
+/** What local.services holds for one service: everything that differs between the two. */
+function serviceSettings(service: string): Block {
+  const settings = map(locals('run'), 'services');
+  expect(Object.keys(settings), 'local.services').toContain(service);
+  return map(settings, service);
+}
+
+/**
+ * An attribute of the definition as one service gets it: `${each.key}` and
+ * `${each.value.X}` replaced from local.services. A whole `${each.value.X}`
+ * gives the value itself (a number, null, an expression), one inside a
+ * string is written into it.
+ */
+function forService(value: unknown, service: string): unknown {
+  if (typeof value !== 'string') return value;
+  const settings = serviceSettings(service);
+  const setting = (name: string): unknown => {
+    if (!(name in settings)) throw new Error(`local.services.${service} has no ${name}`);
+    return settings[name];
+  };
+  const whole = value.match(/^\$\{each\.value\.(\w+)\}$/);
+  if (whole) return setting(whole[1] ?? '');
+  return value
+    .replace(/\$\{each\.key\}/g, service)
+    .replace(/\$\{each\.value\.(\w+)\}/g, (_, name: string) => String(setting(name)));
+}
+
+/**
+ * The environment a `dynamic "env"` for_each gives: local.X, each.value.X
+ * (for `service`) or merge() of those, with no key set by two of them (so the
+ * order of the merge never decides a value).
+ */
+function resolveEnv(forEach: unknown, service?: string): Block {
+  const text = expressionText(forEach);
+  const parts = (text.match(/^merge\((.*)\)$/)?.[1] ?? text).split(',').map((p) => p.trim());
+  const maps = parts.map((part) => {
+    const local = part.match(/^local\.(\w+)$/)?.[1];
+    if (local !== undefined) return map(locals('run'), local);
+    const setting = part.match(/^each\.value\.(\w+)$/)?.[1];
+    if (setting !== undefined && service !== undefined) {
+      return map(serviceSettings(service), setting);
+    }
+    throw new Error(`cannot resolve env ${part}`);
+  });
+  const keys = maps.flatMap((m) => Object.keys(m));
+  expect(keys, `env of ${service ?? 'the job'}: no key set twice`).toEqual([...new Set(keys)]);
+  return Object.assign({}, ...maps);
+}
+
+/** The definition's single `dynamic "env"`. */
+function serviceEnvBlock(): Block {
+  const container = only(only(serviceDefinition(), 'template'), 'containers');
+  const dynamic = blocks(map(container, 'dynamic'), 'env');
+  expect(dynamic, 'one dynamic env').toHaveLength(1);
+  return dynamic[0] as Block;
+}
+
+/** The environment one service gets. */
+function serviceEnv(service: string): Block {
+  return resolveEnv(serviceEnvBlock().for_each, service);
+}
+
+/** The environment the migration job gets. */
+function jobEnv(): Block {
+  const job = resource('run', 'google_cloud_run_v2_job', 'migrate');
+  const container = only(only(only(job, 'template'), 'template'), 'containers');
+  return resolveEnv(only(map(container, 'dynamic'), 'env').for_each);
+}
+
+/** Each service's template, with each.key and each.value.X of its top-level attributes resolved. */
+function serviceTemplate(service: string): Block {
+  return Object.fromEntries(
+    Object.entries(only(serviceDefinition(), 'template')).map(([key, value]) => [
+      key,
+      forService(value, service),
+    ]),
+  );
+}
+
+/** The moved blocks of a module. */
+function movedBlocks(module: string): Block[] {
+  return jsonOf(module).flatMap((json) => blocks(json, 'moved'));
+}
 
 /** An expression as hcl2json gives it, without the `${…}` around it; whitespace collapsed. */
 function expressionText(value: unknown): string {
@@ -544,21 +634,124 @@ describe('terraform: PostgreSQL on CloudNativePG', () => {
 });
 
 describe('terraform: Cloud Run', () => {
+  it('defines both services once: one google_cloud_run_v2_service, for_each over local.services', () => {
+    const definitions = resources('google_cloud_run_v2_service');
+    expect(definitions.map((r) => `${r.module || 'root'}: ${r.name}`)).toEqual(['run: this']);
+    const definition = serviceDefinition();
+    expect(definition.for_each).toBe('${local.services}');
+    expect(Object.keys(map(locals('run'), 'services')).sort()).toEqual(
+      [...CLOUD_RUN_SERVICES].sort(),
+    );
+    // The names they had as two resources.
+    for (const service of CLOUD_RUN_SERVICES) {
+      expect(forService(definition.name, service), service).toBe(`\${var.name_prefix}-${service}`);
+    }
+    // Each service spells out every difference, null where it leaves a default.
+    expect(Object.keys(serviceSettings('check')).sort()).toEqual(
+      Object.keys(serviceSettings('api')).sort(),
+    );
+  });
+
+  it("keeps each service's ingress, account, timeout, concurrency, scaling and ignored fields", () => {
+    const expected = {
+      api: {
+        service_account: '${google_service_account.api.email}',
+        timeout: '${var.api_timeout_s}s',
+        max_instance_request_concurrency: 80,
+        min_instance_count: '${var.api_min_instances}',
+        max_instance_count: '${var.api_max_instances}',
+      },
+      check: {
+        service_account: '${google_service_account.check.email}',
+        timeout: '${var.check_timeout_s}s',
+        // Unset, as it always was: Cloud Run's default.
+        max_instance_request_concurrency: null,
+        min_instance_count: 0,
+        max_instance_count: '${var.check_max_instances}',
+      },
+    };
+    const definition = serviceDefinition();
+    expect(definition.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    expect(definition.deletion_protection).toBe('${var.deletion_protection}');
+    expect(only(definition, 'lifecycle').ignore_changes).toEqual([
+      '${client}',
+      '${client_version}',
+      '${template[0].containers[0].image}',
+      '${template[0].revision}',
+      '${traffic}',
+    ]);
+    const scaling = only(only(definition, 'template'), 'scaling');
+    for (const [service, settings] of Object.entries(expected)) {
+      const template = serviceTemplate(service);
+      expect(
+        {
+          service_account: template.service_account,
+          timeout: template.timeout,
+          max_instance_request_concurrency: template.max_instance_request_concurrency,
+          min_instance_count: forService(scaling.min_instance_count, service),
+          max_instance_count: forService(scaling.max_instance_count, service),
+        },
+        service,
+      ).toEqual(settings);
+    }
+  });
+
+  it("creates each service after its account's secret grants (depends_on holds for every instance)", () => {
+    const dependsOn = strings(serviceDefinition().depends_on);
+    for (const [service, count] of [
+      ['api', 3],
+      ['check', 1],
+    ] as const) {
+      const grants = resources('google_secret_manager_secret_iam_member').filter(
+        ({ module, body }) =>
+          module === 'run' && String(body.member).includes(`google_service_account.${service}.`),
+      );
+      expect(grants, service).toHaveLength(count);
+      for (const { name } of grants) {
+        expect(dependsOn, service).toContain(`\${google_secret_manager_secret_iam_member.${name}}`);
+      }
+    }
+  });
+
+  it('moves an existing state from the old addresses (api, check) to the for_each instances', () => {
+    const moved = movedBlocks('run').map((block) => [block.from, block.to]);
+    for (const service of CLOUD_RUN_SERVICES) {
+      expect(moved, service).toContainEqual([
+        `\${google_cloud_run_v2_service.${service}}`,
+        `\${google_cloud_run_v2_service.this["${service}"]}`,
+      ]);
+    }
+    // Every target exists: a move to nothing would plan a destroy.
+    for (const [, to] of moved) {
+      const target = String(to).match(/^\$\{(\w+)\.(\w+)(?:\["(\w+)"\])?\}$/);
+      expect(target, String(to)).not.toBeNull();
+      const body = resource('run', target?.[1] ?? '', target?.[2] ?? '');
+      if (target?.[3] !== undefined) {
+        const instances = String(body.for_each).match(/^\$\{local\.(\w+)\}$/)?.[1] ?? '';
+        expect(Object.keys(map(locals('run'), instances)), String(to)).toContain(target[3]);
+      }
+    }
+    // Nothing else refers to the old addresses.
+    for (const { file, text } of files) {
+      const outsideMoved = text.replace(/^moved \{[\s\S]*?^\}/gm, '');
+      expect(outsideMoved, file).not.toMatch(/google_cloud_run_v2_service\.(api|check)\b/);
+    }
+  });
+
   it('lets only the scheduler service account invoke the check service', () => {
     const bindings = resources(/^google_cloud_run_v2_service_iam_/).filter(
-      ({ body }) => body.name === '${google_cloud_run_v2_service.check.name}',
+      ({ body }) => body.name === '${google_cloud_run_v2_service.this["check"].name}',
     );
     expect(bindings).toHaveLength(1);
     const binding = bindings[0]?.body ?? {};
     expect(binding.role).toBe('roles/run.invoker');
     expect(binding.member).toBe('serviceAccount:${google_service_account.scheduler.email}');
-    const check = resource('run', 'google_cloud_run_v2_service', 'check');
-    expect(check.invoker_iam_disabled ?? false).toBe(false);
+    expect(forService(serviceDefinition().invoker_iam_disabled, 'check') ?? false).toBe(false);
   });
 
   it('makes the api service public (Basic auth is in the app)', () => {
     const bindings = resources('google_cloud_run_v2_service_iam_member').filter(
-      ({ body }) => body.name === '${google_cloud_run_v2_service.api.name}',
+      ({ body }) => body.name === '${google_cloud_run_v2_service.this["api"].name}',
     );
     expect(bindings.map((b) => [b.body.role, b.body.member])).toEqual([
       ['roles/run.invoker', 'allUsers'],
@@ -578,12 +771,13 @@ describe('terraform: Cloud Run', () => {
 
   it('sends every service and the job through the VPC connector, private ranges only', () => {
     const connector = '${google_vpc_access_connector.this.id}';
-    const services = resources('google_cloud_run_v2_service');
-    expect(services.map((s) => s.name).sort()).toEqual([...CLOUD_RUN_SERVICES].sort());
-    for (const { name, body } of services) {
-      const access = only(only(body, 'template'), 'vpc_access');
-      expect(access, name).toMatchObject({ connector, egress: 'PRIVATE_RANGES_ONLY' });
-    }
+    // One definition for both services: what it says holds for each.
+    expect(resources('google_cloud_run_v2_service').map((s) => s.name)).toEqual(['this']);
+    expect(Object.keys(map(locals('run'), 'services')).sort()).toEqual(
+      [...CLOUD_RUN_SERVICES].sort(),
+    );
+    const access = only(only(serviceDefinition(), 'template'), 'vpc_access');
+    expect(access).toMatchObject({ connector, egress: 'PRIVATE_RANGES_ONLY' });
     const jobs = resources('google_cloud_run_v2_job');
     expect(jobs).toHaveLength(1);
     for (const { name, body } of jobs) {
@@ -606,8 +800,9 @@ describe('terraform: Cloud Run', () => {
   });
 
   it('takes images from Artifact Registry, never Container Registry', () => {
+    // Per service (the definition's container once for each) and the job's.
     const containers = [
-      ...resources('google_cloud_run_v2_service').map(({ body }) => only(body, 'template')),
+      ...CLOUD_RUN_SERVICES.map(() => only(serviceDefinition(), 'template')),
       ...resources('google_cloud_run_v2_job').map(({ body }) =>
         only(only(body, 'template'), 'template'),
       ),
@@ -615,21 +810,18 @@ describe('terraform: Cloud Run', () => {
     expect(containers).toHaveLength(3);
     for (const container of containers) expect(container.image).toBe('${var.image}');
     expect(defaultOf('image')).toMatch(/^[a-z0-9-]+-docker\.pkg\.dev\//);
-    for (const module of ['', 'run']) {
-      const condition = String(only(variables(module).get('image') ?? {}, 'validation').condition);
-      expect(condition, `${module || 'root'} validates image`).toContain(
-        '-docker\\\\.pkg\\\\.dev/',
-      );
-    }
+    // Validated where it enters, the root module; the run module takes it as is.
+    const condition = String(only(variables('').get('image') ?? {}, 'validation').condition);
+    expect(condition, 'root validates image').toContain('-docker\\\\.pkg\\\\.dev/');
+    expect(moduleCalls().get('run')?.image).toBe('${var.image}');
     expect(resource('run', 'google_artifact_registry_repository', 'this').format).toBe('DOCKER');
     for (const { file, text } of files) expect(text, file).not.toMatch(/gcr\.io\//);
   });
 
   it('puts Secret Manager references in the environment, never values or secret mounts', () => {
-    const env = locals('run');
-    const api = map(env, 'api_env');
-    const check = map(env, 'check_env');
-    const migrate = map(env, 'migrate_env');
+    const api = serviceEnv('api');
+    const check = serviceEnv('check');
+    const migrate = jobEnv();
     expect(api).toMatchObject({
       FUNCTION_TARGET: 'api',
       POSTGRES_MAIN_PASSWORD: '${var.secret_references.db_password}',
@@ -660,21 +852,11 @@ describe('terraform: Cloud Run', () => {
       .map((f) => f.text)
       .join('\n');
     expect(runText).not.toMatch(/value_source|secret_key_ref/);
-    for (const [service, local] of [
-      ['api', 'api_env'],
-      ['check', 'check_env'],
-    ] as const) {
-      const container = only(
-        only(resource('run', 'google_cloud_run_v2_service', service), 'template'),
-        'containers',
-      );
-      expect(map(container, 'dynamic').env).toEqual([
-        {
-          for_each: `\${local.${local}}`,
-          content: [{ name: '${env.key}', value: '${env.value}' }],
-        },
-      ]);
-    }
+    // The common layers and each service's own, one plain name = value each.
+    expect(serviceEnvBlock()).toEqual({
+      for_each: '${merge(local.database_env, local.service_env, each.value.env)}',
+      content: [{ name: '${env.key}', value: '${env.value}' }],
+    });
   });
 
   it('wires the database hosts and the expected standbys from the postgres module', () => {
@@ -690,12 +872,11 @@ describe('terraform: Cloud Run', () => {
   });
 
   it('gives both services every instance as POSTGRES_REPLICA_ENDPOINTS, reads still on the ro load balancer', () => {
-    const env = locals('run');
-    expect(expressionText(env.replica_endpoints)).toBe(
+    expect(expressionText(locals('run').replica_endpoints)).toBe(
       'join(",", [for address in var.postgres_instance_addresses : "${address}:5432"])',
     );
-    for (const name of ['api_env', 'check_env']) {
-      expect(map(env, name), name).toMatchObject({
+    for (const name of CLOUD_RUN_SERVICES) {
+      expect(serviceEnv(name), name).toMatchObject({
         POSTGRES_REPLICA_ENDPOINTS: '${local.replica_endpoints}',
         POSTGRES_REPLICATION_HOST: '${var.postgres_replication_host}',
         REPLICA_MAX_SLOT_RETAINED_BYTES: '${tostring(var.replica_max_slot_retained_bytes)}',
@@ -709,10 +890,8 @@ describe('terraform: Cloud Run', () => {
   });
 
   it('gives the check service a request timeout that fits its window, and the api one for 15 minutes', () => {
-    const template = (name: string) =>
-      only(resource('run', 'google_cloud_run_v2_service', name), 'template');
-    expect(template('check').timeout).toBe('${var.check_timeout_s}s');
-    expect(template('api').timeout).toBe('${var.api_timeout_s}s');
+    expect(serviceTemplate('check').timeout).toBe('${var.check_timeout_s}s');
+    expect(serviceTemplate('api').timeout).toBe('${var.api_timeout_s}s');
     const run = moduleCalls().get('run') ?? {};
     // Windows the variables allow (samples × interval_ms ≤ 60 s), and a slow setup.
     const cases: Record<string, number>[] = [
@@ -747,7 +926,7 @@ describe('terraform: Cloud Run', () => {
     const job = resource('run', 'google_cloud_run_v2_job', 'migrate');
     const container = only(only(only(job, 'template'), 'template'), 'containers');
     expect(container.command).toEqual(['node']);
-    expect(container.args).toEqual(['dist/db/migrateMain.js']);
+    expect(container.args).toEqual(['dist/server/migrateMain.js']);
   });
 });
 
@@ -789,8 +968,9 @@ describe('terraform: secrets', () => {
       .sort();
     expect(accounts).toEqual(['api', 'check', 'migrate', 'scheduler']);
     for (const service of CLOUD_RUN_SERVICES) {
-      const template = only(resource('run', 'google_cloud_run_v2_service', service), 'template');
-      expect(template.service_account).toBe(`\${google_service_account.${service}.email}`);
+      expect(serviceTemplate(service).service_account, service).toBe(
+        `\${google_service_account.${service}.email}`,
+      );
     }
   });
 });
@@ -1068,6 +1248,35 @@ describe('terraform: variables, outputs, providers', () => {
           }
         }
       }
+    }
+  });
+
+  it('validates each input once, where it enters: no module validates again what the root passes on', () => {
+    const root = variables('');
+    // Module variables with a validation, by the expression the root gives them.
+    const validated = new Map<string, string[]>();
+    for (const [module, call] of moduleCalls()) {
+      const declared = variables(module);
+      for (const [input, value] of Object.entries(call)) {
+        const body = declared.get(input);
+        if (body === undefined || typeof value !== 'string') continue;
+        const where = `module ${module}: variable ${input}`;
+        const rootVariable = value.match(/^\$\{var\.(\w+)\}$/)?.[1];
+        if (rootVariable !== undefined) {
+          expect(root.has(rootVariable), where).toBe(true);
+          expect(
+            blocks(body, 'validation'),
+            `${where} is var.${rootVariable} as is: validate it in the root module only`,
+          ).toEqual([]);
+        }
+        if (blocks(body, 'validation').length > 0) {
+          validated.set(value, [...(validated.get(value) ?? []), where]);
+        }
+      }
+    }
+    // A value computed in the root or another module's output: one validation at most.
+    for (const [value, where] of validated) {
+      expect(where, `${value} validated once`).toHaveLength(1);
     }
   });
 

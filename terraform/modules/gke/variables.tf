@@ -1,3 +1,8 @@
+# An input the root module passes on as is from one of its variables is
+# validated there (terraform/variables.tf), where the value enters, and not
+# again here. Validations here guard only values computed in the root module
+# or taken from another module's outputs.
+
 variable "deletion_protection" {
   description = "Refuse to destroy the cluster (set to false before a deliberate terraform destroy)."
   type        = bool
@@ -14,19 +19,11 @@ variable "master_authorized_networks" {
     cidr_block   = string
     display_name = string
   }))
-  validation {
-    condition     = alltrue([for network in var.master_authorized_networks : can(cidrhost(network.cidr_block, 0)) && network.cidr_block != "0.0.0.0/0"])
-    error_message = "Each master_authorized_networks cidr_block must be a valid IPv4 range, and not 0.0.0.0/0 (that would open the control plane to the internet)."
-  }
 }
 
 variable "master_cidr" {
   description = "The /28 range of the private control plane (peered into the VPC)."
   type        = string
-  validation {
-    condition     = can(cidrhost(var.master_cidr, 0)) && endswith(var.master_cidr, "/28")
-    error_message = "master_cidr must be an IPv4 /28 range, for example 172.16.0.0/28."
-  }
 }
 
 variable "name_prefix" {
@@ -42,10 +39,6 @@ variable "network_id" {
 variable "node_count" {
   description = "Nodes per zone of the region."
   type        = number
-  validation {
-    condition     = var.node_count >= 1 && floor(var.node_count) == var.node_count
-    error_message = "node_count must be a whole number of at least 1 (nodes per zone)."
-  }
 }
 
 variable "node_tag" {
@@ -71,10 +64,6 @@ variable "region" {
 variable "release_channel" {
   description = "GKE release channel."
   type        = string
-  validation {
-    condition     = contains(["RAPID", "REGULAR", "STABLE"], var.release_channel)
-    error_message = "release_channel must be RAPID, REGULAR or STABLE."
-  }
 }
 
 variable "services_range_name" {

@@ -1,10 +1,11 @@
+# An input the root module passes on as is from one of its variables is
+# validated there (terraform/variables.tf), where the value enters, and not
+# again here. Validations here guard only values computed in the root module
+# or taken from another module's outputs.
+
 variable "connector_cidr" {
   description = "The Serverless VPC Access connector's /28: the only range outside the cluster allowed to reach PostgreSQL."
   type        = string
-  validation {
-    condition     = can(cidrhost(var.connector_cidr, 0)) && endswith(var.connector_cidr, "/28")
-    error_message = "connector_cidr must be an IPv4 /28 range, for example 10.8.0.0/28 (Serverless VPC Access requires exactly /28)."
-  }
 }
 
 variable "name_prefix" {
@@ -20,19 +21,11 @@ variable "node_tag" {
 variable "nodes_cidr" {
   description = "Primary range of the subnet: GKE nodes and the internal load balancers' addresses."
   type        = string
-  validation {
-    condition     = can(cidrhost(var.nodes_cidr, 0))
-    error_message = "nodes_cidr must be an IPv4 range in CIDR notation, for example 10.0.0.0/20."
-  }
 }
 
 variable "pods_cidr" {
   description = "Secondary range of the subnet for GKE pods."
   type        = string
-  validation {
-    condition     = can(cidrhost(var.pods_cidr, 0))
-    error_message = "pods_cidr must be an IPv4 range in CIDR notation, for example 10.16.0.0/14."
-  }
 }
 
 variable "project_id" {
@@ -48,8 +41,4 @@ variable "region" {
 variable "services_cidr" {
   description = "Secondary range of the subnet for GKE services (cluster IPs)."
   type        = string
-  validation {
-    condition     = can(cidrhost(var.services_cidr, 0))
-    error_message = "services_cidr must be an IPv4 range in CIDR notation, for example 10.20.0.0/20."
-  }
 }

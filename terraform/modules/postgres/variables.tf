@@ -1,3 +1,8 @@
+# An input the root module passes on as is from one of its variables is
+# validated there (terraform/variables.tf), where the value enters, and not
+# again here. Validations here guard only values computed in the root module
+# or taken from another module's outputs.
+
 variable "cluster_chart_version" {
   description = "Version of the CloudNativePG cluster chart."
   type        = string
@@ -6,10 +11,6 @@ variable "cluster_chart_version" {
 variable "connector_cidr" {
   description = "The Serverless VPC Access connector's range: the only source the load balancers accept."
   type        = string
-  validation {
-    condition     = can(cidrhost(var.connector_cidr, 0)) && endswith(var.connector_cidr, "/28")
-    error_message = "connector_cidr must be the connector's IPv4 /28 range, for example 10.8.0.0/28."
-  }
 }
 
 variable "database" {
@@ -25,10 +26,6 @@ variable "db_password_secret_id" {
 variable "instances" {
   description = "PostgreSQL instances: one primary, the rest streaming replicas."
   type        = number
-  validation {
-    condition     = var.instances >= 2 && floor(var.instances) == var.instances
-    error_message = "instances must be a whole number of at least 2: synchronous replication needs a standby."
-  }
 }
 
 variable "max_connections" {

@@ -1,4 +1,4 @@
-# The migration, from the same image: `node dist/db/migrateMain.js` instead of
+# The migration, from the same image: `node dist/server/migrateMain.js` instead of
 # the image's server command. Cloud Build updates its image and executes it
 # before deploying a revision; it runs under an advisory lock, so a retry or
 # a concurrent run is safe.
@@ -26,7 +26,7 @@ resource "google_cloud_run_v2_job" "migrate" {
       containers {
         image   = var.image
         command = ["node"]
-        args    = ["dist/db/migrateMain.js"]
+        args    = ["dist/server/migrateMain.js"]
 
         resources {
           limits = {
@@ -36,7 +36,7 @@ resource "google_cloud_run_v2_job" "migrate" {
         }
 
         dynamic "env" {
-          for_each = local.migrate_env
+          for_each = local.database_env
           content {
             name  = env.key
             value = env.value

@@ -1,11 +1,11 @@
 output "api_service_name" {
   description = "Name of the api Cloud Run service."
-  value       = google_cloud_run_v2_service.api.name
+  value       = google_cloud_run_v2_service.this["api"].name
 }
 
 output "api_url" {
   description = "URL of the api service."
-  value       = google_cloud_run_v2_service.api.uri
+  value       = google_cloud_run_v2_service.this["api"].uri
 }
 
 output "artifact_registry" {
@@ -15,12 +15,12 @@ output "artifact_registry" {
 
 output "check_service_name" {
   description = "Name of the replicationCheck Cloud Run service."
-  value       = google_cloud_run_v2_service.check.name
+  value       = google_cloud_run_v2_service.this["check"].name
 }
 
 output "check_url" {
   description = "URL of the (private) replication check service."
-  value       = google_cloud_run_v2_service.check.uri
+  value       = google_cloud_run_v2_service.this["check"].uri
 }
 
 output "connector_id" {

@@ -1,19 +1,16 @@
+# An input the root module passes on as is from one of its variables is
+# validated there (terraform/variables.tf), where the value enters, and not
+# again here. Validations here guard only values computed in the root module
+# or taken from another module's outputs.
+
 variable "api_max_instances" {
   description = "Maximum instances of the api service (each holds up to db_pool_max connections per host)."
   type        = number
-  validation {
-    condition     = var.api_max_instances >= 1 && floor(var.api_max_instances) == var.api_max_instances
-    error_message = "api_max_instances must be a whole number of at least 1."
-  }
 }
 
 variable "api_min_instances" {
   description = "Instances of the api service kept warm (0 scales to zero)."
   type        = number
-  validation {
-    condition     = var.api_min_instances >= 0 && floor(var.api_min_instances) == var.api_min_instances
-    error_message = "api_min_instances must be a whole number, 0 or more."
-  }
 }
 
 variable "api_timeout_s" {
@@ -28,10 +25,6 @@ variable "api_timeout_s" {
 variable "check_max_instances" {
   description = "Maximum instances of the replication check service."
   type        = number
-  validation {
-    condition     = var.check_max_instances >= 1 && floor(var.check_max_instances) == var.check_max_instances
-    error_message = "check_max_instances must be a whole number of at least 1."
-  }
 }
 
 variable "check_timeout_s" {
@@ -46,19 +39,11 @@ variable "check_timeout_s" {
 variable "connector_cidr" {
   description = "The /28 range of the Serverless VPC Access connector."
   type        = string
-  validation {
-    condition     = can(cidrhost(var.connector_cidr, 0)) && endswith(var.connector_cidr, "/28")
-    error_message = "connector_cidr must be an IPv4 /28 range, for example 10.8.0.0/28 (Serverless VPC Access requires exactly /28)."
-  }
 }
 
 variable "connector_machine_type" {
   description = "Machine type of the connector's instances."
   type        = string
-  validation {
-    condition     = contains(["f1-micro", "e2-micro", "e2-standard-4"], var.connector_machine_type)
-    error_message = "connector_machine_type must be f1-micro, e2-micro or e2-standard-4 (the types Serverless VPC Access supports)."
-  }
 }
 
 variable "connector_max_instances" {
@@ -69,10 +54,6 @@ variable "connector_max_instances" {
 variable "connector_min_instances" {
   description = "Minimum instances of the connector (always running, always billed)."
   type        = number
-  validation {
-    condition     = var.connector_min_instances >= 2
-    error_message = "connector_min_instances must be at least 2 (the Serverless VPC Access minimum)."
-  }
 }
 
 variable "db_connect_timeout_ms" {
@@ -83,10 +64,6 @@ variable "db_connect_timeout_ms" {
 variable "db_pool_max" {
   description = "DB_POOL_MAX: connections per instance per host."
   type        = number
-  validation {
-    condition     = var.db_pool_max >= 1 && floor(var.db_pool_max) == var.db_pool_max
-    error_message = "db_pool_max must be a whole number of at least 1."
-  }
 }
 
 variable "db_query_timeout_ms" {
@@ -113,10 +90,6 @@ variable "expected_standbys" {
 variable "image" {
   description = "Container image the services and the job are created with (Artifact Registry); ignored once they exist."
   type        = string
-  validation {
-    condition     = can(regex("^[a-z0-9-]+-docker\\.pkg\\.dev/[^/]+/[^/]+/[^/]+", var.image))
-    error_message = "image must be an Artifact Registry path such as us-central1-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG (Container Registry, gcr.io, is shut down)."
-  }
 }
 
 variable "name_prefix" {
