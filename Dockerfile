@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every function (FUNCTION_TARGET picks it) and for the
-# migration job (command: node dist/db/migrateMain.js).
+# migration job (command: node dist/server/migrateMain.js).
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app

@@ -42,6 +42,17 @@ const service = await serve(
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
   '/status',
 );
+// BASELINE_DIST: the dist/ folder of another build (say, the previous commit's,
+// built in a git worktree), served beside this one so that a change is measured
+// against it in the same run.
+const BASELINE_DIST = process.env.BASELINE_DIST;
+const baselineBuild = BASELINE_DIST
+  ? await serve(
+      [`${BASELINE_DIST}/server/main.js`],
+      { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
+      '/status',
+    )
+  : undefined;
 const hello = await serve(
   [FRAMEWORK_CLI, '--target=helloWorld', '--source=bench/helloWorld.cjs'],
   { PATH: process.env.PATH, NODE_ENV: 'production' },
@@ -81,6 +92,21 @@ const cases: Case[] = [
     connections: 1,
   },
 ];
+if (baselineBuild) {
+  const duplicate = cases.find((c) => c.name.startsWith('POST /country'));
+  cases.push(
+    {
+      name: 'GET /country/US — baseline build',
+      url: `${baselineBuild.url}/country/US`,
+      auth: true,
+    },
+    {
+      ...(duplicate as Case),
+      name: `${duplicate?.name} — baseline build`,
+      url: `${baselineBuild.url}/country`,
+    },
+  );
+}
 
 // Peak connections the service holds per host, sampled while a case runs.
 const monitor = {
@@ -149,12 +175,19 @@ async function run(c: Case, duration: number): Promise<Run> {
 
 for (const c of cases) await run(c, 2); // warm-up: JIT, pools, prepared statements
 const runs = new Map<string, Run[]>(cases.map((c) => [c.name, []]));
+// Every other round runs the cases in reverse, so that no case always follows the same one.
 for (let round = 0; round < ROUNDS; round++) {
-  for (const c of cases) runs.get(c.name)?.push(await run(c, DURATION));
+  for (const c of round % 2 ? [...cases].reverse() : cases) {
+    runs.get(c.name)?.push(await run(c, DURATION));
+  }
 }
 const rss = rssMb(service.child);
 const helloRss = rssMb(hello.child);
-await Promise.all([stop(service.child), stop(hello.child)]);
+await Promise.all([
+  stop(service.child),
+  stop(hello.child),
+  baselineBuild && stop(baselineBuild.child),
+]);
 
 // The window on a fresh server process, so that only its own connections count.
 const checker = await serve(

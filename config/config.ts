@@ -1,26 +1,20 @@
-import type { SecretSetting } from '../secrets/reference.js';
+import type { Option } from './option.js';
+import { OptionError } from './option.js';
 import {
-  endpointList,
-  FUNCTION_TARGETS,
   type FunctionTarget,
-  hostPort,
-  integer,
-  OptionError,
-  oneOf,
-  type Parser,
-  port,
+  OPTIONS,
+  type OptionName,
   type SecretVariable,
-  SSL_MODES,
   type SslMode,
-  secret,
-  text,
 } from './options.js';
+import type { SecretSetting } from './secretReference.js';
 
 export interface HostConfig {
   host: string;
   port: number;
 }
 
+/** Everything a database client needs: hosts, credentials' names, pool and timeouts. */
 export interface DatabaseConfig {
   primary: HostConfig;
   /** Where replica reads go: a replica, or a read service balancing over several. */
@@ -38,26 +32,35 @@ export interface DatabaseConfig {
 }
 
 export interface SecretsConfig {
-  /** Values or Secret Manager references; resolved by secrets/secretStore.ts before listening. */
+  /** Values or Secret Manager references; resolved by secrets/ before listening. */
   settings: Partial<Record<SecretVariable, SecretSetting>>;
   resolveTimeoutMs: number;
   basicAuthRefreshS: number;
   emulatorHost: string | undefined;
 }
 
-export interface Config {
-  database: DatabaseConfig;
-  secrets: SecretsConfig;
-  /** False only for the standalone replicationCheck target, which Cloud Run IAM guards. */
-  basicAuth: boolean;
+export interface ReplicationConfig {
+  /** The deployment's service name: one heartbeat row per prober. */
+  prober: string;
+  maxLagMs: number;
+  expectedStandbys: number;
+  maxSlotRetainedBytes: number;
+}
+
+export interface ServerConfig {
   port: number;
   functionTarget: FunctionTarget;
-  replicaMaxLagMs: number;
-  expectedStandbys: number;
-  /** An inactive replication slot retaining more WAL than this is a failure. */
-  maxSlotRetainedBytes: number;
   /** Names the service in application_name and logs (Cloud Run sets K_SERVICE). */
   serviceName: string;
+  /** False only for the standalone replicationCheck target, which Cloud Run IAM guards. */
+  basicAuth: boolean;
+}
+
+export interface Config {
+  server: ServerConfig;
+  database: DatabaseConfig;
+  replication: ReplicationConfig;
+  secrets: SecretsConfig;
 }
 
 export class ConfigError extends Error {
@@ -68,100 +71,103 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+type Values = { [K in OptionName]: (typeof OPTIONS)[K] extends Option<infer T> ? T : never };
 
-/**
- * Reads the whole environment and reports every problem at once, naming
- * variables and never their (possibly secret) values. `migrate` needs only
- * the primary.
- */
-export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Config {
+/** Reads every option, listing every problem at once, naming variables and never their values. */
+function readAll(env: Env): { values: Values; problems: string[] } {
   const problems: string[] = [];
-
-  function read<T>(name: string, parse: Parser<T>, fallback: T): T;
-  function read<T>(name: string, parse: Parser<T>): T | undefined;
-  function read<T>(name: string, parse: Parser<T>, fallback?: T): T | undefined {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
+  const values: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(OPTIONS) as [OptionName, Option<unknown>][]) {
     try {
-      return parse(raw);
+      values[name] = option.read(env[name]);
     } catch (error) {
       if (!(error instanceof OptionError)) throw error;
       problems.push(`${name} ${error.message}`);
-      return fallback;
     }
   }
-  function required<T>(name: string, parse: Parser<T>, needed: boolean): T | undefined {
-    if (needed && (env[name] === undefined || env[name] === '')) {
-      problems.push(`${name} is required when POSTGRES_MAIN_HOST is set`);
-      return undefined;
-    }
-    return read(name, parse);
-  }
+  return { values: values as Values, problems };
+}
 
+/** One option, as the table reads it; throws a ConfigError naming it when invalid. */
+export function readOption<K extends OptionName>(env: Env, name: K): Values[K] {
+  try {
+    return (OPTIONS[name] as Option<Values[K]>).read(env[name]);
+  } catch (error) {
+    if (error instanceof OptionError) throw new ConfigError([`${name} ${error.message}`]);
+    throw error;
+  }
+}
+
+/**
+ * The typed configuration of the service (`serve`) or of the migration
+ * (`migrate`, which needs only the primary). Problems are collected and
+ * thrown together.
+ */
+export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Config {
+  const { values: v, problems } = readAll(env);
   const serving = scope === 'serve';
-  const functionTarget = read('FUNCTION_TARGET', oneOf(FUNCTION_TARGETS), 'api');
-  const basicAuth = serving && functionTarget !== 'replicationCheck';
-  if (!env.POSTGRES_MAIN_HOST) {
+  const basicAuth = serving && v.FUNCTION_TARGET !== 'replicationCheck';
+  if (!v.POSTGRES_MAIN_HOST) {
     problems.push('POSTGRES_MAIN_HOST is required (npm start runs a local cluster without it)');
   }
-  const mainPassword = required('POSTGRES_MAIN_PASSWORD', secret, true);
-  // Without its own, the replica uses the main password entry (resolved and rotated once).
-  const settings: SecretsConfig['settings'] = {
-    POSTGRES_MAIN_PASSWORD: mainPassword,
-    POSTGRES_REPLICATION_PASSWORD: read('POSTGRES_REPLICATION_PASSWORD', secret),
-  };
-  if (basicAuth) {
-    settings.BASIC_AUTH_USERNAME = required('BASIC_AUTH_USERNAME', secret, true);
-    settings.BASIC_AUTH_PASSWORD = required('BASIC_AUTH_PASSWORD', secret, true);
-    const username = settings.BASIC_AUTH_USERNAME;
-    if (username?.kind === 'literal' && username.value.includes(':')) {
-      problems.push('BASIC_AUTH_USERNAME must not contain ":"');
-    }
+  const required: [OptionName, boolean][] = [
+    ['POSTGRES_MAIN_PASSWORD', true],
+    ['POSTGRES_REPLICATION_HOST', serving],
+    ['BASIC_AUTH_USERNAME', basicAuth],
+    ['BASIC_AUTH_PASSWORD', basicAuth],
+  ];
+  for (const [name, needed] of required) {
+    if (needed && !env[name]) problems.push(`${name} is required when POSTGRES_MAIN_HOST is set`);
   }
+  const username = v.BASIC_AUTH_USERNAME;
+  if (basicAuth && username?.kind === 'literal' && username.value.includes(':')) {
+    problems.push('BASIC_AUTH_USERNAME must not contain ":"');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 
-  const replica = {
-    host: required('POSTGRES_REPLICATION_HOST', text, serving) ?? '',
-    port: read('POSTGRES_REPLICATION_PORT', port, 5432),
+  const replica = { host: v.POSTGRES_REPLICATION_HOST ?? '', port: v.POSTGRES_REPLICATION_PORT };
+  const settings: SecretsConfig['settings'] = {
+    POSTGRES_MAIN_PASSWORD: v.POSTGRES_MAIN_PASSWORD,
+    // Without its own, the replicas use the main password entry (resolved and rotated once).
+    POSTGRES_REPLICATION_PASSWORD: v.POSTGRES_REPLICATION_PASSWORD,
+    ...(basicAuth
+      ? { BASIC_AUTH_USERNAME: v.BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD: v.BASIC_AUTH_PASSWORD }
+      : {}),
   };
-  const endpoints = read('POSTGRES_REPLICA_ENDPOINTS', endpointList);
-  const config: Config = {
+  return {
+    server: {
+      port: v.PORT,
+      functionTarget: v.FUNCTION_TARGET,
+      serviceName: v.K_SERVICE,
+      basicAuth,
+    },
     database: {
-      primary: {
-        host: env.POSTGRES_MAIN_HOST ?? '',
-        port: read('POSTGRES_MAIN_PORT', port, 5432),
-      },
+      primary: { host: v.POSTGRES_MAIN_HOST ?? '', port: v.POSTGRES_MAIN_PORT },
       replica,
-      replicaEndpoints: endpoints?.map((endpoint) => ({
+      replicaEndpoints: v.POSTGRES_REPLICA_ENDPOINTS?.map((endpoint) => ({
         host: endpoint.host,
         port: endpoint.port ?? replica.port,
       })) ?? [replica],
-      user: read('POSTGRES_USER', text, 'postgres'),
-      database: read('POSTGRES_DB', text, 'countries'),
-      sslMode: read('POSTGRES_SSLMODE', oneOf(SSL_MODES), 'require'),
-      poolMax: read('DB_POOL_MAX', integer(1, 1000), 10),
-      connectTimeoutMs: read('DB_CONNECT_TIMEOUT_MS', integer(100, 60_000), 2000),
-      queryTimeoutMs: read('DB_QUERY_TIMEOUT_MS', integer(100, 600_000), 3000),
-      idleTimeoutS: read('DB_IDLE_TIMEOUT_S', integer(0, 86_400), 60),
-      maxLifetimeS: read('DB_MAX_LIFETIME_S', integer(0, 86_400), 1800),
+      user: v.POSTGRES_USER,
+      database: v.POSTGRES_DB,
+      sslMode: v.POSTGRES_SSLMODE,
+      poolMax: v.DB_POOL_MAX,
+      connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: v.DB_QUERY_TIMEOUT_MS,
+      idleTimeoutS: v.DB_IDLE_TIMEOUT_S,
+      maxLifetimeS: v.DB_MAX_LIFETIME_S,
+    },
+    replication: {
+      prober: v.K_SERVICE,
+      maxLagMs: v.REPLICA_MAX_LAG_MS,
+      expectedStandbys: v.EXPECTED_STANDBYS,
+      maxSlotRetainedBytes: v.REPLICA_MAX_SLOT_RETAINED_BYTES,
     },
     secrets: {
       settings,
-      resolveTimeoutMs: read('SECRET_RESOLVE_TIMEOUT_MS', integer(100, 120_000), 10_000),
-      basicAuthRefreshS: read('BASIC_AUTH_REFRESH_S', integer(0, 86_400), 300),
-      emulatorHost: read('SECRET_MANAGER_EMULATOR_HOST', hostPort),
+      resolveTimeoutMs: v.SECRET_RESOLVE_TIMEOUT_MS,
+      basicAuthRefreshS: v.BASIC_AUTH_REFRESH_S,
+      emulatorHost: v.SECRET_MANAGER_EMULATOR_HOST,
     },
-    basicAuth,
-    port: read('PORT', integer(0, 65535), 8080), // 0: any free port (tests)
-    functionTarget,
-    replicaMaxLagMs: read('REPLICA_MAX_LAG_MS', integer(1, 600_000), 5000),
-    expectedStandbys: read('EXPECTED_STANDBYS', integer(0, 100), 1),
-    maxSlotRetainedBytes: read(
-      'REPLICA_MAX_SLOT_RETAINED_BYTES',
-      integer(0, Number.MAX_SAFE_INTEGER),
-      1024 ** 3,
-    ),
-    serviceName: read('K_SERVICE', text, 'pg-replica-functions'),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
 }

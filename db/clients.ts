@@ -44,19 +44,12 @@ export function createDatabaseClients(
 ): DatabaseClients {
   const settings = (role: HostRole, host: HostConfig, poolMax: number) => ({
     role,
-    host: host.host,
-    port: host.port,
-    user: config.user,
-    database: config.database,
+    database: config,
+    host,
+    poolMax,
+    applicationName,
     password: () => passwords.current(role),
     onAuthenticationFailure: () => passwords.refresh(role),
-    sslMode: config.sslMode,
-    poolMax,
-    connectTimeoutMs: config.connectTimeoutMs,
-    queryTimeoutMs: config.queryTimeoutMs,
-    idleTimeoutS: config.idleTimeoutS,
-    maxLifetimeS: config.maxLifetimeS,
-    applicationName,
   });
   const primary = createHostClient(
     settings('primary', config.primary, config.poolMax),

@@ -2,37 +2,50 @@ import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { country } from './schema.js';
 
-/** The API's shape of a row, in the order the API prints it. */
-export const countryColumns = {
+/** A country as the API prints it: a row of the table, in the table's column order. */
+export type CountryRow = typeof country.$inferSelect;
+
+const columns = {
   name: country.name,
-  two_letter: country.twoLetter,
-  country_id: country.countryId,
+  two_letter: country.two_letter,
+  country_id: country.country_id,
 };
 
-export type CountryRow = {
-  name: string;
-  two_letter: string;
-  country_id: number;
-};
-
-// On a standby: the WAL position the answer is at least as new as (NULL on a primary).
+// On a standby: the WAL position the answer is at least as new as.
 const replayLsn = sql<string | null>`pg_last_wal_replay_lsn()::text`.as('replay_lsn');
 
 export const listQuery = (db: PostgresJsDatabase) =>
   db
-    .select({ ...countryColumns, replay_lsn: replayLsn })
+    .select(columns)
     .from(country)
-    .orderBy(country.twoLetter)
+    .orderBy(country.two_letter)
     .limit(sql.placeholder('limit'))
     .offset(sql.placeholder('offset'))
     .prepare('country_list');
 
 export const byCodeQuery = (db: PostgresJsDatabase) =>
   db
-    .select({ ...countryColumns, replay_lsn: replayLsn })
+    .select(columns)
     .from(country)
-    .where(eq(country.twoLetter, sql.placeholder('code')))
+    .where(eq(country.two_letter, sql.placeholder('code')))
     .prepare('country_by_code');
+
+/** The same reads on a replica, each row with the replay position it was read at. */
+export const replicaListQuery = (db: PostgresJsDatabase) =>
+  db
+    .select({ ...columns, replay_lsn: replayLsn })
+    .from(country)
+    .orderBy(country.two_letter)
+    .limit(sql.placeholder('limit'))
+    .offset(sql.placeholder('offset'))
+    .prepare('country_replica_list');
+
+export const replicaByCodeQuery = (db: PostgresJsDatabase) =>
+  db
+    .select({ ...columns, replay_lsn: replayLsn })
+    .from(country)
+    .where(eq(country.two_letter, sql.placeholder('code')))
+    .prepare('country_replica_by_code');
 
 // Prepared once per pool: a Drizzle query built per request costs about half
 // the throughput of a prepared one on this stack (see DESIGN.md).
@@ -40,19 +53,21 @@ export function prepareCountryQueries(db: PostgresJsDatabase) {
   return {
     list: listQuery(db),
     byCode: byCodeQuery(db),
+    replicaList: replicaListQuery(db),
+    replicaByCode: replicaByCodeQuery(db),
     insert: db
       .insert(country)
       .values({
-        twoLetter: sql.placeholder('two_letter'),
+        two_letter: sql.placeholder('two_letter'),
         name: sql.placeholder('name'),
-        countryId: sql.placeholder('country_id'),
+        country_id: sql.placeholder('country_id'),
       })
-      .returning(countryColumns)
+      .returning(columns)
       .prepare('country_insert'),
     deleteByCode: db
       .delete(country)
-      .where(eq(country.twoLetter, sql.placeholder('code')))
-      .returning({ two_letter: country.twoLetter })
+      .where(eq(country.two_letter, sql.placeholder('code')))
+      .returning({ two_letter: country.two_letter })
       .prepare('country_delete'),
     // Read after COMMIT returned: the insert position only moves forward, so on
     // any connection it is at or after the end of that commit record.

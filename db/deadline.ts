@@ -26,28 +26,33 @@ function sweep(): void {
   }
 }
 
+/** Calls `fire` once `at` (epoch ms) has passed, unless cancelled first. */
+export function atDeadline(at: number, fire: () => void): () => void {
+  const entry = { at, fire };
+  pending.add(entry);
+  if (!sweeper) {
+    sweeper = setInterval(sweep, SWEEP_MS);
+    sweeper.unref();
+  }
+  return () => pending.delete(entry);
+}
+
 /**
  * Rejects with DeadlineExceeded when `work` has not settled within `ms`.
  * The work itself is not cancelled: the caller discards the pool it runs on.
  */
 export function withDeadline<T>(work: Promise<T>, ms: number, totalMs = ms): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const entry = {
-      at: Date.now() + Math.max(0, ms),
-      fire: () => reject(new DeadlineExceeded(totalMs)),
-    };
-    pending.add(entry);
-    if (!sweeper) {
-      sweeper = setInterval(sweep, SWEEP_MS);
-      sweeper.unref();
-    }
+    const cancel = atDeadline(Date.now() + Math.max(0, ms), () =>
+      reject(new DeadlineExceeded(totalMs)),
+    );
     work.then(
       (value) => {
-        pending.delete(entry);
+        cancel();
         resolve(value);
       },
       (error: unknown) => {
-        pending.delete(entry);
+        cancel();
         reject(error);
       },
     );

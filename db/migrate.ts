@@ -2,17 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import type { SslMode } from '../config/options.js';
-
-export interface MigrationTarget {
-  host: string;
-  port: number;
-  user: string;
-  database: string;
-  password: string;
-  sslMode: SslMode;
-  connectTimeoutMs: number;
-}
+import type { DatabaseConfig } from '../config/config.js';
 
 // Beside db/ in the source tree and beside dist/db/ in the built image.
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -25,16 +15,16 @@ const MIGRATION_LOCK_KEY = 7_403_118_290;
  * session-level advisory lock on the single connection makes a second run at
  * the same time (a retried job) wait and then find nothing left to do.
  */
-export async function runMigrations(target: MigrationTarget): Promise<void> {
+export async function runMigrations(database: DatabaseConfig, password: string): Promise<void> {
   const sql = postgres({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    database: target.database,
-    pass: target.password,
-    ssl: target.sslMode === 'disable' ? false : target.sslMode,
+    host: database.primary.host,
+    port: database.primary.port,
+    user: database.user,
+    database: database.database,
+    pass: password,
+    ssl: database.sslMode === 'disable' ? false : database.sslMode,
     max: 1, // one session: the advisory lock and the migration share it
-    connect_timeout: target.connectTimeoutMs / 1000,
+    connect_timeout: database.connectTimeoutMs / 1000,
     fetch_types: false,
     onnotice: () => {},
     connection: { application_name: 'pg-replica-functions:migrate' },

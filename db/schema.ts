@@ -1,27 +1,37 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
-// The checks repeat the HTTP validation so that no client, including psql,
-// can store what the API would refuse.
+// The API's names are the columns' names: the country the API reads and
+// writes is a row of this table, and its request schema is derived from it
+// (functions/schemas.ts). The checks repeat that validation so that no
+// client, psql included, can store what the API would refuse.
 export const country = pgTable(
   'country',
   {
-    twoLetter: text('two_letter').primaryKey(),
-    name: text('name').notNull(),
-    countryId: integer('country_id').notNull().unique('country_country_id_key'),
+    two_letter: text().primaryKey(),
+    name: text().notNull(),
+    country_id: integer().notNull().unique('country_country_id_key'),
   },
   (table) => [
-    check('country_two_letter_format', sql`${table.twoLetter} ~ '^[A-Z]{2}$'`),
+    check('country_two_letter_format', sql`${table.two_letter} ~ '^[A-Z]{2}$'`),
     check(
       'country_name_length',
       sql`char_length(${table.name}) between 1 and 100 and ${table.name} = btrim(${table.name})`,
     ),
     check('country_name_no_control_chars', sql`${table.name} !~ '[[:cntrl:]]'`),
-    check('country_id_range', sql`${table.countryId} between 1 and 999`),
+    check('country_id_range', sql`${table.country_id} between 1 and 999`),
   ],
 );
 
-export type Country = typeof country.$inferSelect;
+/** Which field of a country each unique or check constraint guards (for 409 and 400 answers). */
+export const CONSTRAINT_FIELDS: Record<string, keyof typeof country.$inferSelect> = {
+  country_pkey: 'two_letter',
+  country_country_id_key: 'country_id',
+  country_two_letter_format: 'two_letter',
+  country_id_range: 'country_id',
+  country_name_length: 'name',
+  country_name_no_control_chars: 'name',
+};
 
 // One row per prober (the deployment's service name), upserted by every
 // heartbeat of the replication check, so the table never grows. It remembers

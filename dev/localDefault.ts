@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseConfig, readOption } from '../config/config.js';
 import { runMigrations } from '../db/migrate.js';
 import { accountDirFor, ensureAccountDir } from './accountDir.js';
 import { ensureAppDatabase } from './appDatabase.js';
@@ -15,7 +16,8 @@ import { waitForReplay } from './waitForReplay.js';
 
 /** Git-ignored; kept between runs; `npm run local:reset` removes it. LOCAL_CLUSTER_DIR moves it (tests). */
 export const LOCAL_DIR =
-  process.env.LOCAL_CLUSTER_DIR ?? fileURLToPath(new URL('../.local-cluster', import.meta.url));
+  readOption(process.env, 'LOCAL_CLUSTER_DIR') ??
+  fileURLToPath(new URL('../.local-cluster', import.meta.url));
 
 /**
  * Where the servers' data lives: beside the state file, or, as root, in a
@@ -35,16 +37,6 @@ interface LocalState {
 }
 
 const secret = () => randomBytes(18).toString('base64url');
-
-/** Standbys beside the primary, as CloudNativePG runs two by default. */
-function localStandbys(env: NodeJS.ProcessEnv): number {
-  const raw = env.LOCAL_STANDBYS ?? '2';
-  const count = Number(raw);
-  if (!/^\d+$/.test(raw) || count < 1 || count > 5) {
-    throw new Error('LOCAL_STANDBYS must be a whole number from 1 to 5');
-  }
-  return count;
-}
 
 async function loadOrCreateState(standbys: number): Promise<LocalState> {
   const file = join(LOCAL_DIR, 'state.json');
@@ -84,12 +76,13 @@ export interface LocalDefault {
  * first standby; every standby is verified on its own.
  */
 export async function startLocalDefault(env = process.env): Promise<LocalDefault> {
-  const standbys = localStandbys(env);
+  const standbys = readOption(env, 'LOCAL_STANDBYS');
   const runAs = postgresAccount();
   // Only this process reads it (the PostgreSQL account never needs to); an
   // existing folder keeps its mode.
   if (!existsSync(LOCAL_DIR)) await ensureDir(LOCAL_DIR, undefined, 0o700);
   const state = await loadOrCreateState(standbys);
+  const serviceEnv = localEnv(state, env);
   const dataDir = localDataDir(runAs);
   if (runAs) await ensureAccountDir(dirname(dataDir), runAs);
   const cluster = await startReplicatedCluster({
@@ -102,15 +95,8 @@ export async function startLocalDefault(env = process.env): Promise<LocalDefault
   });
   try {
     await ensureAppDatabase(state.primaryPort, state.superuserPassword, state.app);
-    await runMigrations({
-      host: '127.0.0.1',
-      port: state.primaryPort,
-      user: state.app.role,
-      database: state.app.database,
-      password: state.app.password,
-      sslMode: 'disable',
-      connectTimeoutMs: 5000,
-    });
+    const { database } = parseConfig(serviceEnv, 'migrate');
+    await runMigrations(database, state.app.password);
     // Serve replica reads only once every standby has the database and schema.
     for (const port of state.standbyPorts) {
       await waitForReplay({ primary: state.primaryPort, replica: port }, state.superuserPassword);
@@ -119,26 +105,29 @@ export async function startLocalDefault(env = process.env): Promise<LocalDefault
     await cluster.stop();
     throw error;
   }
-  const username = env.BASIC_AUTH_USERNAME || state.basicAuth.username;
-  const password = env.BASIC_AUTH_PASSWORD || state.basicAuth.password;
   return {
     cluster,
-    env: {
-      POSTGRES_MAIN_HOST: '127.0.0.1',
-      POSTGRES_MAIN_PORT: String(state.primaryPort),
-      POSTGRES_REPLICATION_HOST: '127.0.0.1',
-      POSTGRES_REPLICATION_PORT: String(state.standbyPorts[0]),
-      POSTGRES_REPLICA_ENDPOINTS: state.standbyPorts.map((port) => `127.0.0.1:${port}`).join(','),
-      EXPECTED_STANDBYS: env.EXPECTED_STANDBYS ?? String(standbys),
-      POSTGRES_USER: state.app.role,
-      POSTGRES_DB: state.app.database,
-      POSTGRES_MAIN_PASSWORD: state.app.password,
-      POSTGRES_SSLMODE: env.POSTGRES_SSLMODE ?? 'disable',
-      BASIC_AUTH_USERNAME: username,
-      BASIC_AUTH_PASSWORD: password,
-    },
+    env: serviceEnv,
     // Printed only when both are generated: a password from the environment never is.
     generatedCredentials:
       env.BASIC_AUTH_USERNAME || env.BASIC_AUTH_PASSWORD ? undefined : state.basicAuth,
+  };
+}
+
+/** The environment that points the service at the local cluster. */
+function localEnv(state: LocalState, env: NodeJS.ProcessEnv): Record<string, string> {
+  return {
+    POSTGRES_MAIN_HOST: '127.0.0.1',
+    POSTGRES_MAIN_PORT: String(state.primaryPort),
+    POSTGRES_REPLICATION_HOST: '127.0.0.1',
+    POSTGRES_REPLICATION_PORT: String(state.standbyPorts[0]),
+    POSTGRES_REPLICA_ENDPOINTS: state.standbyPorts.map((port) => `127.0.0.1:${port}`).join(','),
+    EXPECTED_STANDBYS: env.EXPECTED_STANDBYS ?? String(state.standbyPorts.length),
+    POSTGRES_USER: state.app.role,
+    POSTGRES_DB: state.app.database,
+    POSTGRES_MAIN_PASSWORD: state.app.password,
+    POSTGRES_SSLMODE: env.POSTGRES_SSLMODE ?? 'disable',
+    BASIC_AUTH_USERNAME: env.BASIC_AUTH_USERNAME || state.basicAuth.username,
+    BASIC_AUTH_PASSWORD: env.BASIC_AUTH_PASSWORD || state.basicAuth.password,
   };
 }

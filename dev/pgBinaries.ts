@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { readOption } from '../config/config.js';
 import { accountDirFor, ensureAccountDir } from './accountDir.js';
 import { giveTo } from './clusterFiles.js';
 import { asAccount, type RunAs } from './osUser.js';
@@ -90,7 +91,7 @@ async function assertRunnable(binaries: PgBinaries, runAs: RunAs): Promise<void>
  * example /usr/lib/postgresql/17/bin) when set.
  */
 export async function findPgBinaries(runAs: RunAs, env = process.env): Promise<PgBinaries> {
-  let dir = env.PG_BIN_DIR;
+  let dir = readOption(env, 'PG_BIN_DIR');
   if (dir) {
     for (const binary of ['initdb', 'postgres']) {
       if (!existsSync(join(dir, binary))) throw new Error(`PG_BIN_DIR has no ${binary}`);

@@ -3,12 +3,13 @@
 // every PostgreSQL process.
 process.env.NODE_ENV ??= 'production';
 
+import { readOption } from '../config/config.js';
+import { log } from '../log/logger.js';
 import { bootstrap } from '../server/bootstrap.js';
-import { log } from '../server/log.js';
 import { type LocalDefault, startLocalDefault } from './localDefault.js';
 
 let local: LocalDefault | undefined;
-if (!process.env.POSTGRES_MAIN_HOST) {
+if (!readOption(process.env, 'POSTGRES_MAIN_HOST')) {
   console.log('starting the local primary and its streaming standbys…');
   try {
     local = await startLocalDefault();
@@ -22,7 +23,7 @@ const service = await bootstrap(
   { ...(local ? { host: '127.0.0.1' } : {}), afterClose: async () => local?.cluster.stop() },
 );
 
-console.log(`\n${process.env.FUNCTION_TARGET ?? 'api'} is serving on ${service.url}`);
+console.log(`\n${readOption(process.env, 'FUNCTION_TARGET')} is serving on ${service.url}`);
 if (local) {
   const { primary, standbys } = local.cluster;
   console.log(`primary   127.0.0.1:${primary.port}`);

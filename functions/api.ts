@@ -1,4 +1,4 @@
-import type { Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
 import { countryRoutes } from './country.js';
 import { countryReplicaRoutes } from './countryReplica.js';
 import type { ServiceDependencies } from './dependencies.js';
@@ -7,14 +7,15 @@ import { replicationCheckRoutes } from './replicationCheck.js';
 import { replicationStatusRoutes } from './replicationStatus.js';
 import { statusRoutes } from './status.js';
 
-/** Every public path on one URL, as the old app served them. */
+/** Every public path on one URL, as the old app served them, and their OpenAPI document. */
 export function apiRoutes(deps: ServiceDependencies): Route[] {
-  return [
+  const routes: Route[] = [
     ...statusRoutes,
-    ...openapiRoutes,
+    ...openapiRoutes(() => routes),
     ...countryRoutes(deps.db.primary),
     ...countryReplicaRoutes(deps.db.replica),
     ...replicationCheckRoutes(deps, true),
     ...replicationStatusRoutes(deps),
   ];
+  return routes;
 }

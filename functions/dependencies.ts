@@ -1,7 +1,7 @@
 import type { DatabaseClients } from '../db/clients.js';
 import type { CredentialSource } from '../http/basicAuth.js';
+import type { Logger } from '../log/logger.js';
 import type { CheckSettings } from '../replication/check.js';
-import type { Logger } from '../server/log.js';
 
 /** What the handlers share for the life of the process. */
 export interface ServiceDependencies {

@@ -1,6 +1,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import type { FunctionTarget } from '../config/options.js';
-import { createRouter, type Route } from '../http/router.js';
+import type { Route } from '../http/route.js';
+import { createRouter } from '../http/router.js';
 import { apiRoutes } from './api.js';
 import { countryRoutes } from './country.js';
 import { countryReplicaRoutes } from './countryReplica.js';

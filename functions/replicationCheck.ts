@@ -1,27 +1,27 @@
-import { invalidRequest } from '../http/problems.js';
-import { integerParameter, parseQuery } from '../http/query.js';
-import type { Route } from '../http/router.js';
+import { z } from 'zod';
+import { operation, type Route } from '../http/route.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
+import { FAILURE_TYPES } from '../replication/failures.js';
+import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { replicationProblem } from './replicationProblem.js';
+import { replicationReport } from './replicationSchemas.js';
+import { integerParameter } from './schemas.js';
 
 const MAX_WINDOW_MS = 15 * 60 * 1000;
 
 /** `?samples=N&interval_ms=M`: N 1–600 (1), M 100–60000 (1000), N × M at most 15 minutes. */
-function parseWindow(query: URLSearchParams): Window {
-  const { samples = 1, interval_ms: intervalMs = 1000 } = parseQuery(query, {
-    samples: integerParameter(1, 600),
-    interval_ms: integerParameter(100, 60_000),
+const windowQuery = z
+  .strictObject({
+    samples: integerParameter(1, 600, 'Heartbeats in the window (default 1)'),
+    interval_ms: integerParameter(100, 60_000, 'Time between heartbeats (default 1000)'),
+  })
+  .superRefine(({ samples = 1, interval_ms = 1000 }, context) => {
+    if (samples * interval_ms <= MAX_WINDOW_MS) return;
+    const message = `samples × interval_ms must be at most ${MAX_WINDOW_MS} (15 minutes)`;
+    context.addIssue({ code: 'custom', path: ['samples'], message });
+    context.addIssue({ code: 'custom', path: ['interval_ms'], message });
   });
-  if (samples * intervalMs > MAX_WINDOW_MS) {
-    const detail = `samples × interval_ms must be at most ${MAX_WINDOW_MS} (15 minutes)`;
-    throw invalidRequest('the sampling window is too long', [
-      { field: 'samples', detail },
-      { field: 'interval_ms', detail },
-    ]);
-  }
-  return { samples, intervalMs };
-}
 
 /**
  * One line per run, so that log-based metrics can chart it. A log-based
@@ -69,26 +69,49 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
 export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean): Route[] {
   return [
     {
-      pattern: /^\/replication_check$/,
+      path: '/replication_check',
       auth,
-      methods: {
-        POST: async ({ query }) => {
-          const window = parseWindow(query);
-          const result = await runReplicationCheck(
-            deps.db,
-            deps.replication,
-            window,
-            deps.stopping,
-          );
-          deps.log(
-            result.ok ? 'INFO' : 'ERROR',
-            result.ok ? 'replication check ok' : 'replication check failed',
-            logFields(result, deps, window),
-          );
-          if (!result.ok)
-            throw replicationProblem('Replication check failed', result.failures, result.report);
-          return { status: 200, body: result.report };
-        },
+      operations: {
+        POST: operation({
+          summary:
+            'Write a heartbeat on the primary every interval and time its arrival on every replica',
+          description:
+            'Basic auth under the api target; none when deployed alone (Cloud Run IAM, Cloud Scheduler OIDC). ' +
+            'Every replica of POSTGRES_REPLICA_ENDPOINTS is polled on its own. A 503 is named after the most ' +
+            `fundamental failure (${FAILURE_TYPES.join(', ')}); \`failures\` lists all, those about one ` +
+            'replica with its `endpoint`.',
+          query: windowQuery,
+          answers: {
+            200: {
+              description:
+                "Each replica's figures, the worst replica's last lag, events, the hosts",
+              schema: replicationReport,
+            },
+            400: answer.badRequest,
+            401: answer.unauthorized,
+            503: {
+              description: 'The named replication failure, with the figures read so far',
+              problem: true,
+            },
+          },
+          async handle({ query }) {
+            const window = { samples: query.samples ?? 1, intervalMs: query.interval_ms ?? 1000 };
+            const result = await runReplicationCheck(
+              deps.db,
+              deps.replication,
+              window,
+              deps.stopping,
+            );
+            deps.log(
+              result.ok ? 'INFO' : 'ERROR',
+              result.ok ? 'replication check ok' : 'replication check failed',
+              logFields(result, deps, window),
+            );
+            if (!result.ok)
+              throw replicationProblem('Replication check failed', result.failures, result.report);
+            return { status: 200, body: result.report };
+          },
+        }),
       },
     },
   ];

@@ -1,30 +1,48 @@
-import { integerParameter, parseQuery } from '../http/query.js';
-import type { Route } from '../http/router.js';
+import { z } from 'zod';
+import { operation, type Route } from '../http/route.js';
 import { replicationHealth } from '../replication/health.js';
+import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { replicationProblem } from './replicationProblem.js';
+import { replicationReport } from './replicationSchemas.js';
+import { integerParameter } from './schemas.js';
+
+const thresholds = z.strictObject({
+  max_lag_ms: integerParameter(0, 3_600_000, 'Lag in time allowed (default REPLICA_MAX_LAG_MS)'),
+  max_lag_bytes: integerParameter(0, 999_999_999, 'Lag in bytes allowed (unchecked by default)'),
+});
 
 /** GET /status/replication: 200 healthy, 503 naming each unhealthy endpoint; thresholds per request. */
 export function replicationStatusRoutes(deps: ServiceDependencies): Route[] {
   return [
     {
-      pattern: /^\/status\/replication$/,
+      path: '/status/replication',
       auth: true,
-      methods: {
-        GET: async ({ query }) => {
-          const { max_lag_ms: maxLagMs, max_lag_bytes: maxLagBytes } = parseQuery(query, {
-            max_lag_ms: integerParameter(0, 3_600_000),
-            max_lag_bytes: integerParameter(0, 999_999_999),
-          });
-          const health = await replicationHealth(deps.db, {
-            maxLagMs: maxLagMs ?? deps.replication.maxLagMs,
-            maxLagBytes,
-            maxSlotRetainedBytes: deps.replication.maxSlotRetainedBytes,
-          });
-          if (!health.ok)
-            throw replicationProblem('Replication unhealthy', health.failures, health.report);
-          return { status: 200, body: health.report };
-        },
+      operations: {
+        GET: operation({
+          summary:
+            'Roles and lag of the primary and every replica endpoint, without writing (Patroni-style)',
+          query: thresholds,
+          answers: {
+            200: { description: 'Healthy', schema: replicationReport },
+            400: answer.badRequest,
+            401: answer.unauthorized,
+            503: {
+              description: 'Unhealthy; `failures` names each unhealthy endpoint',
+              problem: true,
+            },
+          },
+          async handle({ query }) {
+            const health = await replicationHealth(deps.db, {
+              maxLagMs: query.max_lag_ms ?? deps.replication.maxLagMs,
+              maxLagBytes: query.max_lag_bytes,
+              maxSlotRetainedBytes: deps.replication.maxSlotRetainedBytes,
+            });
+            if (!health.ok)
+              throw replicationProblem('Replication unhealthy', health.failures, health.report);
+            return { status: 200, body: health.report };
+          },
+        }),
       },
     },
   ];

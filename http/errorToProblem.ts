@@ -1,21 +1,12 @@
 import { DatabaseUnavailableError } from '../db/errors.js';
+import { CONSTRAINT_FIELDS } from '../db/schema.js';
 import { driverErrorOf } from '../db/sqlState.js';
 import { HttpProblem } from './problem.js';
 import { conflict, internalError, invalidRequest, serviceUnavailable } from './problems.js';
 
-// Which request field a unique or check constraint guards.
-const CONSTRAINT_FIELDS: Record<string, string> = {
-  country_pkey: 'two_letter',
-  country_country_id_key: 'country_id',
-  country_two_letter_format: 'two_letter',
-  country_id_range: 'country_id',
-  country_name_length: 'name',
-  country_name_no_control_chars: 'name',
-};
-
 /**
  * The one place that turns any error into the problem a client sees.
- * Returns `logged: true` for errors that are bugs, not client or host trouble.
+ * `unexpected` marks errors that are bugs, not client or host trouble: they are logged.
  */
 export function errorToProblem(error: unknown): { problem: HttpProblem; unexpected: boolean } {
   if (error instanceof HttpProblem) return { problem: error, unexpected: false };

@@ -1,47 +1,44 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpFunction } from '@google-cloud/functions-framework';
-import { describeError, type Logger } from '../server/log.js';
+import { z } from 'zod';
+import { describeError, type Logger } from '../log/logger.js';
 import { type CredentialSource, createAuthoriser } from './basicAuth.js';
-import type { RequestWithBody } from './body.js';
+import { parseJsonBody, type RequestWithBody } from './body.js';
 import { errorToProblem } from './errorToProblem.js';
 import { sendProblem } from './problem.js';
 import { invalidRequest, methodNotAllowed, notFound, unauthorized } from './problems.js';
-
-export interface RequestContext {
-  req: RequestWithBody;
-  /** Decoded capture groups of the route's pattern. */
-  params: string[];
-  query: URLSearchParams;
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export type Action = (context: RequestContext) => Promise<Reply> | Reply;
-
-type Method = 'GET' | 'POST' | 'DELETE';
-
-export interface Route {
-  /** Matched against the whole path; capture groups become `params`. */
-  pattern: RegExp;
-  /** False only for the public routes (/status, /openapi.json) and IAM-guarded targets. */
-  auth: boolean;
-  methods: Partial<Record<Method, Action>>;
-}
+import type { Method, Operation, Reply, Route } from './route.js';
+import { queryObject, validate } from './validation.js';
 
 export interface RouterOptions {
   credentials: CredentialSource | undefined;
   log: Logger;
 }
 
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+  allowed: string[];
+}
+
+// An operation that declares no query takes none.
+const NO_QUERY = z.strictObject({});
+
 const noCredentials: CredentialSource = () => [];
 
-function allowedMethods(route: Route): string[] {
-  const methods = Object.keys(route.methods);
-  return methods.includes('GET') ? ['GET', 'HEAD', ...methods.filter((m) => m !== 'GET')] : methods;
+// /country/{two_letter} → ^/country/([^/]+)$, capturing two_letter.
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.]/g, '\\.').replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const methods = Object.keys(route.operations);
+  const allowed = methods.includes('GET')
+    ? ['GET', 'HEAD', ...methods.filter((m) => m !== 'GET')]
+    : methods;
+  return { route, pattern: new RegExp(`^${source}$`), names, allowed };
 }
 
 function sendReply(res: ServerResponse, reply: Reply): void {
@@ -59,47 +56,79 @@ function sendReply(res: ServerResponse, reply: Reply): void {
 
 // Split by hand, not parsed as a URL: '//x' is a path here, not a host, and
 // this runs on every request.
-function parseTarget(target: string): { pathname: string; searchParams: URLSearchParams } {
+function splitTarget(target: string): { path: string; query: URLSearchParams } {
   const question = target.indexOf('?');
-  if (question < 0) return { pathname: target, searchParams: new URLSearchParams() };
+  if (question < 0) return { path: target, query: new URLSearchParams() };
   return {
-    pathname: target.slice(0, question),
-    searchParams: new URLSearchParams(target.slice(question + 1)),
+    path: target.slice(0, question),
+    query: new URLSearchParams(target.slice(question + 1)),
   };
 }
 
-function decodeParams(match: RegExpExecArray): string[] {
+function pathParams(match: RegExpExecArray, names: string[]): Record<string, string> {
+  const params: Record<string, string> = {};
   try {
-    return match.slice(1).map((part) => decodeURIComponent(part ?? ''));
+    names.forEach((name, index) => {
+      params[name] = decodeURIComponent(match[index + 1] ?? '');
+    });
   } catch {
     throw invalidRequest('the path is not validly percent-encoded');
   }
+  return params;
+}
+
+/** Validates what the operation declares, then runs it with the parsed values. */
+function run(
+  operation: Operation,
+  req: RequestWithBody,
+  params: Record<string, string>,
+  query: URLSearchParams,
+) {
+  const input = {
+    params: operation.params
+      ? validate(operation.params, params, 'the path is not valid')
+      : undefined,
+    // Most requests have no query: nothing to check unless the operation takes one.
+    query:
+      operation.query === undefined && query.size === 0
+        ? undefined
+        : validate(
+            operation.query ?? NO_QUERY,
+            queryObject(query),
+            'the query parameters are not valid',
+            'is not a known query parameter',
+          ),
+    body: operation.body
+      ? validate(operation.body, parseJsonBody(req), 'the body is not valid')
+      : undefined,
+    req,
+  };
+  return operation.handle(input);
 }
 
 /**
- * Builds one Functions Framework HTTP function from a route table: 404 for
- * unknown paths, 401 before anything else on guarded routes, 405 with Allow
- * for other methods, HEAD wherever GET, and every error as a problem.
+ * One Functions Framework HTTP function from a route table: 404 for unknown
+ * paths, 401 before anything else on guarded routes, 405 with Allow for
+ * other methods, HEAD wherever GET, parameters and bodies validated by the
+ * operation's schemas, and every error as a problem.
  */
 export function createRouter(routes: Route[], options: RouterOptions): HttpFunction {
+  const compiled = routes.map(compile);
   const isAuthorised = createAuthoriser(options.credentials ?? noCredentials);
   return async (req, res) => {
     try {
-      const url = parseTarget(req.originalUrl ?? req.url ?? '/');
+      const { path, query } = splitTarget(req.originalUrl ?? req.url ?? '/');
       let match: RegExpExecArray | null = null;
-      const route = routes.find((candidate) => {
-        match = candidate.pattern.exec(url.pathname);
+      const found = compiled.find((candidate) => {
+        match = candidate.pattern.exec(path);
         return match !== null;
       });
-      if (!route || !match) throw notFound(`no route for ${url.pathname}`);
-      if (route.auth && !isAuthorised(req)) {
-        throw unauthorized();
-      }
-      const method = req.method === 'HEAD' ? 'GET' : (req.method as Method);
-      const action = route.methods[method];
-      if (!action) throw methodNotAllowed(req.method ?? '', allowedMethods(route));
-      const reply = await action({ req, params: decodeParams(match), query: url.searchParams });
-      sendReply(res, reply);
+      if (!found || !match) throw notFound(`no route for ${path}`);
+      if (found.route.auth && !isAuthorised(req)) throw unauthorized();
+      const method = (req.method === 'HEAD' ? 'GET' : req.method) as Method;
+      const operation = found.route.operations[method];
+      if (!operation) throw methodNotAllowed(req.method ?? '', found.allowed);
+      sendReply(res, await run(operation, req, pathParams(match, found.names), query));
     } catch (error) {
       const { problem, unexpected } = errorToProblem(error);
       if (unexpected) {

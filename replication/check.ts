@@ -1,3 +1,4 @@
+import type { ReplicationConfig } from '../config/config.js';
 import type { DatabaseClients } from '../db/clients.js';
 import { lsnToBytes } from '../db/lsn.js';
 import { type Assessment, assessEndpoint, clusterFailures } from './assess.js';
@@ -13,10 +14,7 @@ import {
 } from './sampler.js';
 import { type EndpointView, readTopology, type Topology } from './topology.js';
 
-export interface CheckSettings extends SamplingSettings {
-  expectedStandbys: number;
-  maxSlotRetainedBytes: number;
-}
+export interface CheckSettings extends ReplicationConfig, SamplingSettings {}
 
 export type { Window };
 

@@ -3,26 +3,14 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { CountryHost } from '../db/clients.js';
 import { replayTarget } from '../db/lsn.js';
 import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
-import { HttpProblem } from '../http/problem.js';
 
 const POLL_INTERVAL_MS = 5;
 
-export interface ConsistentRead<T> {
-  result: T;
-  /** The replica's replay position when the read ran: at or after min_lsn. */
-  replicaLsn: string;
-  waitedMs: number;
-}
-
-const replicaBehind = (minLsn: string, replicaLsn: string | null, waitMs: number) =>
-  new HttpProblem({
-    status: 503,
-    type: 'replica-behind',
-    title: 'Service Unavailable',
-    detail: `the replica had not replayed ${minLsn} after ${waitMs} ms`,
-    headers: { 'Retry-After': '1' },
-    extensions: { min_lsn: minLsn, replica_lsn: replicaLsn },
-  });
+export type ConsistentRead<T> =
+  /** Read once the replica had replayed min_lsn; replicaLsn is at or after it. */
+  | { reached: true; result: T; replicaLsn: string }
+  /** The replica had not replayed min_lsn within the wait. */
+  | { reached: false; replicaLsn: string | null };
 
 /**
  * Waits until the replica has replayed `minLsn`, then reads. The LSN test and
@@ -46,15 +34,15 @@ export async function readAtLeast<T>(
           const [position] = await transaction<{ lsn: string | null; reached: boolean }[]>`
             select pg_last_wal_replay_lsn()::text as lsn,
                    coalesce(pg_last_wal_replay_lsn() >= ${target}::pg_lsn, false) as reached`;
-          if (!position?.reached) return { reached: false as const, lsn: position?.lsn ?? null };
+          if (!position?.reached)
+            return { reached: false as const, replicaLsn: position?.lsn ?? null };
           const result = await read(drizzleOnTransaction(pool.sql, transaction));
-          return { reached: true as const, lsn: position.lsn ?? minLsn, result };
+          return { reached: true as const, result, replicaLsn: position.lsn ?? minLsn };
         }),
       { idempotent: true },
     );
-    const waitedMs = performance.now() - started;
-    if (attempt.reached) return { result: attempt.result, replicaLsn: attempt.lsn, waitedMs };
-    if (waitedMs >= waitMs) throw replicaBehind(minLsn, attempt.lsn, waitMs);
-    await sleep(Math.min(POLL_INTERVAL_MS, waitMs - waitedMs));
+    const waited = performance.now() - started;
+    if (attempt.reached || waited >= waitMs) return attempt;
+    await sleep(Math.min(POLL_INTERVAL_MS, waitMs - waited));
   }
 }

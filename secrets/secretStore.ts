@@ -1,6 +1,7 @@
 import type { SecretVariable } from '../config/options.js';
-import { type SecretSetting, versionName } from './reference.js';
+import type { SecretSetting } from '../config/secretReference.js';
 import { SecretAccessError, type SecretAccessor } from './secretManagerAccess.js';
+import { versionName } from './versionName.js';
 import {
   acceptedValues,
   afterLatestRead,

@@ -1,7 +1,7 @@
 import { ConfigError, parseConfig } from '../config/config.js';
+import { log as defaultLog, type Logger } from '../log/logger.js';
 import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
 import { SecretResolutionError } from '../secrets/secretStore.js';
-import { log as defaultLog, type Logger } from './log.js';
 import type { RunningService } from './service.js';
 import { onShutdownSignal } from './shutdown.js';
 
@@ -38,8 +38,8 @@ export async function bootstrap(
       await service.close();
       await options.afterClose?.();
     });
-    log('INFO', `serving ${config.functionTarget} on port ${service.port}`, {
-      target: config.functionTarget,
+    log('INFO', `serving ${config.server.functionTarget} on port ${service.port}`, {
+      target: config.server.functionTarget,
       port: service.port,
     });
     return service;

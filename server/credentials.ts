@@ -1,7 +1,7 @@
 import type { PasswordSource } from '../db/clients.js';
 import type { HostRole } from '../db/errors.js';
 import type { CredentialSource } from '../http/basicAuth.js';
-import type { SecretStore } from './secretStore.js';
+import type { SecretStore } from '../secrets/secretStore.js';
 
 const RECENT_CHANGE_MS = 5000;
 

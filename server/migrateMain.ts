@@ -1,10 +1,10 @@
-// `npm run db:migrate`, and the Cloud Run migration job: node dist/db/migrateMain.js
+// `npm run db:migrate`, and the Cloud Run migration job: node dist/server/migrateMain.js
 import { ConfigError, parseConfig } from '../config/config.js';
+import { runMigrations } from '../db/migrate.js';
+import { isTlsRefused, TLS_REFUSED_REASON } from '../db/sqlState.js';
+import { log } from '../log/logger.js';
 import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
 import { SecretResolutionError } from '../secrets/secretStore.js';
-import { log } from '../server/log.js';
-import { runMigrations } from './migrate.js';
-import { isTlsRefused, TLS_REFUSED_REASON } from './sqlState.js';
 
 let target = '';
 try {
@@ -15,15 +15,7 @@ try {
     ...config.secrets,
     settings: { POSTGRES_MAIN_PASSWORD: config.secrets.settings.POSTGRES_MAIN_PASSWORD },
   });
-  await runMigrations({
-    host: database.primary.host,
-    port: database.primary.port,
-    user: database.user,
-    database: database.database,
-    password: secrets.current('POSTGRES_MAIN_PASSWORD'),
-    sslMode: database.sslMode,
-    connectTimeoutMs: database.connectTimeoutMs,
-  });
+  await runMigrations(database, secrets.current('POSTGRES_MAIN_PASSWORD'));
   await secrets.close();
   log('INFO', 'migrations applied', { host: database.primary.host, database: database.database });
 } catch (error) {

@@ -1,16 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
-import { createDatabaseClients, type DatabaseClients } from '../db/clients.js';
+import { createDatabaseClients } from '../db/clients.js';
 import { registerFunctions } from '../functions/index.js';
-import { basicAuthCredentials, databasePasswords } from '../secrets/credentials.js';
+import { describeError, type Logger } from '../log/logger.js';
 import type { SecretStore } from '../secrets/secretStore.js';
-import { createHttpServer } from './httpServer.js';
-import { describeError, type Logger } from './log.js';
+import { basicAuthCredentials, databasePasswords } from './credentials.js';
+import { createHttpServer } from './frameworkAdapter.js';
 
 export interface RunningService {
   server: Server;
-  db: DatabaseClients;
   url: string;
   /** The port listened on (PORT=0 picks a free one). */
   port: number;
@@ -23,9 +22,11 @@ export interface ServiceOptions {
   secrets: SecretStore;
   /** Interface to listen on; all interfaces when omitted (Cloud Run). */
   host?: string;
-  /** Force-closes connections still open this long after close() was called. */
-  drainTimeoutMs?: number;
 }
+
+// Cloud Run allows 10 s between SIGTERM and SIGKILL: connections still open
+// after this long are closed so that the pools can close in the rest.
+const DRAIN_TIMEOUT_MS = 8000;
 
 // Basic credentials referenced from Secret Manager are read again on an
 // interval, so a rotated credential takes effect without a deploy.
@@ -35,7 +36,7 @@ function refreshBasicAuth(
   log: Logger,
 ): NodeJS.Timeout | undefined {
   const variables = (['BASIC_AUTH_USERNAME', 'BASIC_AUTH_PASSWORD'] as const).filter(
-    (variable) => config.basicAuth && secrets.isReference(variable),
+    (variable) => config.server.basicAuth && secrets.isReference(variable),
   );
   if (variables.length === 0 || config.secrets.basicAuthRefreshS === 0) return undefined;
   const timer = setInterval(() => {
@@ -60,27 +61,21 @@ export async function startService(
   const { secrets, log } = options;
   const db = createDatabaseClients(
     config.database,
-    `${config.serviceName}:${config.functionTarget}`,
+    `${config.server.serviceName}:${config.server.functionTarget}`,
     databasePasswords(secrets),
   );
   const stopping = new AbortController();
   registerFunctions({
     db,
     stopping: stopping.signal,
-    credentials: config.basicAuth ? basicAuthCredentials(secrets) : undefined,
+    credentials: config.server.basicAuth ? basicAuthCredentials(secrets) : undefined,
     log,
-    replication: {
-      prober: config.serviceName,
-      maxLagMs: config.replicaMaxLagMs,
-      expectedStandbys: config.expectedStandbys,
-      queryTimeoutMs: config.database.queryTimeoutMs,
-      maxSlotRetainedBytes: config.maxSlotRetainedBytes,
-    },
+    replication: { ...config.replication, queryTimeoutMs: config.database.queryTimeoutMs },
   });
-  const server = createHttpServer(config.functionTarget, log);
+  const server = createHttpServer(config.server.functionTarget, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, options.host, () => resolve());
+    server.listen(config.server.port, options.host, () => resolve());
   });
   const refreshTimer = refreshBasicAuth(config, secrets, log);
   const { port } = server.address() as AddressInfo;
@@ -90,7 +85,7 @@ export async function startService(
   async function drain(): Promise<void> {
     clearInterval(refreshTimer);
     stopping.abort();
-    const force = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 8000);
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Keep-alive connections go idle as their last response ends: close them then.
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
@@ -103,7 +98,6 @@ export async function startService(
 
   return {
     server,
-    db,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     close: () => {

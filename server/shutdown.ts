@@ -1,4 +1,4 @@
-import type { Logger } from './log.js';
+import type { Logger } from '../log/logger.js';
 
 /**
  * Cloud Run sends SIGTERM before stopping an instance; Ctrl-C sends SIGINT.

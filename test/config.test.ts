@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../config/config.js';
+import { OPTIONS } from '../config/options.js';
+import { renderOptionsTable } from '../config/optionsTable.js';
 
 const remote = {
   POSTGRES_MAIN_HOST: 'primary.internal',
@@ -19,6 +22,42 @@ function problemsOf(env: Record<string, string>): string[] {
   return [];
 }
 
+describe('the option table', () => {
+  it('is the README configuration table, row for row', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = /<!-- options:start -->\n([\s\S]*?)\n<!-- options:end -->/.exec(readme)?.[1];
+    expect(section, 'README has no options section; run npm run readme:options').toBeDefined();
+    expect(section).toBe(renderOptionsTable());
+  });
+
+  it('documents every variable the code reads from the environment', () => {
+    const read = new Set<string>();
+    for (const folder of [
+      'config',
+      'secrets',
+      'db',
+      'replication',
+      'http',
+      'functions',
+      'server',
+      'dev',
+    ]) {
+      for (const file of readdirSync(new URL(`../${folder}/`, import.meta.url))) {
+        const text = readFileSync(new URL(`../${folder}/${file}`, import.meta.url), 'utf8');
+        for (const match of text.matchAll(/process\.env\.([A-Z_]+)|env\.([A-Z][A-Z_]+)/g)) {
+          read.add(match[1] ?? match[2] ?? '');
+        }
+        for (const match of text.matchAll(/readOption\([^,]+, '([A-Z_]+)'\)/g))
+          read.add(match[1] ?? '');
+      }
+    }
+    // The framework's own (set by our entry points for it), and the shell's, handed to children.
+    read.delete('NODE_ENV');
+    read.delete('PATH');
+    expect([...read].filter((name) => !(name in OPTIONS)).sort()).toEqual([]);
+  });
+});
+
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(remote);
@@ -35,10 +74,9 @@ describe('parseConfig', () => {
       maxLifetimeS: 1800,
     });
     expect(config).toMatchObject({
-      port: 8080,
-      functionTarget: 'api',
-      replicaMaxLagMs: 5000,
-      expectedStandbys: 1,
+      server: { port: 8080, functionTarget: 'api', serviceName: 'pg-replica-functions' },
+      replication: { maxLagMs: 5000, expectedStandbys: 1, prober: 'pg-replica-functions' },
+      secrets: { resolveTimeoutMs: 10_000, basicAuthRefreshS: 300 },
     });
   });
 
@@ -57,7 +95,7 @@ describe('parseConfig', () => {
       { host: 'fd00::9', port: 5434 },
     ]);
     expect(listed.database.replica).toEqual({ host: 'replica.internal', port: 6432 });
-    expect(listed.maxSlotRetainedBytes).toBe(1024 ** 3);
+    expect(listed.replication.maxSlotRetainedBytes).toBe(1024 ** 3);
   });
 
   it.each([

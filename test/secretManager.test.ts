@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ConfigError, parseConfig } from '../config/config.js';
+import { parseSecretSetting } from '../config/secretReference.js';
 import { type FakeSecretManager, startFakeSecretManager } from '../dev/fakeSecretManager.js';
 import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
-import { parseSecretSetting } from '../secrets/reference.js';
 import { loadSecrets, SecretResolutionError } from '../secrets/secretStore.js';
 
 // The real SDK client over real gRPC to a local fake server.

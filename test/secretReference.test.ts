@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedReference, parseSecretSetting } from '../secrets/reference.js';
+import { MalformedReference, parseSecretSetting } from '../config/secretReference.js';
 
 describe('parseSecretSetting', () => {
   it.each([

@@ -111,7 +111,7 @@ describe('the container image', () => {
   });
 
   it('runs the migration job command', () => {
-    const output = execFileSync(process.execPath, ['dist/db/migrateMain.js'], {
+    const output = execFileSync(process.execPath, ['dist/server/migrateMain.js'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
       encoding: 'utf8',

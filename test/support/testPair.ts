@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { parseConfig } from '../../config/config.js';
 import { runMigrations } from '../../db/migrate.js';
 import { ensureAppDatabase } from '../../dev/appDatabase.js';
 import { ensureDir } from '../../dev/clusterFiles.js';
@@ -50,15 +51,20 @@ export async function startTestPair(
   });
   await ensureAppDatabase(primaryPort, template.superuserPassword, APP);
   if (options.migrate !== false) {
-    await runMigrations({
-      host: '127.0.0.1',
-      port: primaryPort,
-      user: APP.role,
-      database: APP.database,
-      password: APP.password,
-      sslMode: 'disable',
-      connectTimeoutMs: 5000,
-    });
+    await runMigrations(
+      parseConfig(
+        {
+          POSTGRES_MAIN_HOST: '127.0.0.1',
+          POSTGRES_MAIN_PORT: String(primaryPort),
+          POSTGRES_USER: APP.role,
+          POSTGRES_DB: APP.database,
+          POSTGRES_MAIN_PASSWORD: APP.password,
+          POSTGRES_SSLMODE: 'disable',
+        },
+        'migrate',
+      ).database,
+      APP.password,
+    );
   }
   const connections: postgres.Sql[] = [];
   const endpoints = standbyPorts.map((port) => `127.0.0.1:${port}`);

@@ -1,3 +1,13 @@
+// The one place that knows how the Functions Framework is served here. Its
+// CLI answers SIGTERM by failing the open response and calling
+// process.exit() at once, so the registered functions are served from our own
+// entry point instead: getTestServer(target) builds the framework's Express
+// app (a beta testing API) without listening and without signal handlers; its
+// app is the server's one 'request' listener. This file relies on that, on the
+// app taking more middleware (`use`), and on body-parser skipping a request
+// whose body was already read (it checks onFinished). test/frameworkAdapter.test.ts
+// fails if an upgrade changes any of it.
+
 import {
   createServer,
   type IncomingMessage,
@@ -11,7 +21,7 @@ import { readBoundedBody } from '../http/body.js';
 import { errorToProblem } from '../http/errorToProblem.js';
 import { HttpProblem, sendProblem } from '../http/problem.js';
 import { invalidRequest, MAX_BODY_BYTES, notFound, payloadTooLarge } from '../http/problems.js';
-import { describeError, type Logger } from './log.js';
+import { describeError, type Logger } from '../log/logger.js';
 
 // The framework's app answers these itself with an empty 404 (matched as
 // Express does: any case, and any path below them).

@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+
+/** An option's value was set but is not valid; the message never echoes it. */
+export class OptionError extends Error {}
+
+export interface Option<T> {
+  /** Parses the raw environment value; unset or empty gives the default. */
+  read(raw: string | undefined): T;
+  /** The default as the README shows it. */
+  shown: string;
+  description: string;
+  /** A secret: never printed, may hold a Secret Manager reference. */
+  secret: boolean;
+  /** Only the local cluster (npm start without POSTGRES_MAIN_HOST, the tests) reads it. */
+  local: boolean;
+}
+
+interface Spec {
+  description: string;
+  shown?: string;
+  secret?: boolean;
+  local?: boolean;
+}
+
+function reader<T>(schema: z.ZodType<T, string>, fallback: T): (raw: string | undefined) => T {
+  return (raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    const result = schema.safeParse(raw);
+    if (result.success) return result.data;
+    throw new OptionError(result.error.issues[0]?.message ?? 'is not valid');
+  };
+}
+
+/** An option with a default. */
+export function option<T>(
+  schema: z.ZodType<T, string>,
+  spec: Spec & { default: NoInfer<T> },
+): Option<T> {
+  return {
+    read: reader(schema, spec.default),
+    shown: spec.shown ?? String(spec.default),
+    description: spec.description,
+    secret: spec.secret ?? false,
+    local: spec.local ?? false,
+  };
+}
+
+/** An option that may stay unset. */
+export function optional<T>(
+  schema: z.ZodType<T, string>,
+  spec: Spec & { shown: string },
+): Option<T | undefined> {
+  return {
+    read: reader<T | undefined>(schema, undefined),
+    shown: spec.shown,
+    description: spec.description,
+    secret: spec.secret ?? false,
+    local: spec.local ?? false,
+  };
+}

@@ -1,0 +1,90 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres, { type Sql } from 'postgres';
+import type { DatabaseConfig, HostConfig } from '../config/config.js';
+import type { SslMode } from '../config/options.js';
+
+export interface Pool<Queries> {
+  sql: Sql;
+  db: PostgresJsDatabase;
+  queries: Queries;
+}
+
+export interface PoolSettings {
+  database: DatabaseConfig;
+  host: HostConfig;
+  poolMax: number;
+  applicationName: string;
+  /** Called for every new connection, so a rotated password takes effect without a restart. */
+  password: () => string | Promise<string>;
+}
+
+const SSL: Record<SslMode, false | 'prefer' | 'require' | 'verify-full'> = {
+  disable: false,
+  prefer: 'prefer',
+  require: 'require',
+  'verify-full': 'verify-full',
+};
+
+export function openPool<Queries>(
+  settings: PoolSettings,
+  prepareQueries: (db: PostgresJsDatabase) => Queries,
+): Pool<Queries> {
+  const { database, host } = settings;
+  const sql = postgres({
+    host: host.host,
+    port: host.port,
+    user: database.user,
+    database: database.database,
+    pass: settings.password,
+    ssl: SSL[database.sslMode],
+    max: settings.poolMax,
+    connect_timeout: database.connectTimeoutMs / 1000,
+    idle_timeout: database.idleTimeoutS,
+    max_lifetime: database.maxLifetimeS,
+    fetch_types: false,
+    // postgres.js waits (0.5–1) × 3^n / 100 s, up to 20 s, before reconnecting
+    // after n failed connections: after a restart that outlasts every query
+    // deadline. Recovery within a second or two needs a short, capped backoff.
+    backoff: (retries: number) => Math.min(0.025 * 2 ** retries, 0.25),
+    onnotice: () => {},
+    connection: {
+      application_name: settings.applicationName,
+      statement_timeout: database.queryTimeoutMs,
+      idle_in_transaction_session_timeout: database.queryTimeoutMs * 2,
+    },
+  });
+  const db = drizzle({ client: sql });
+  return { sql, db, queries: prepareQueries(db) };
+}
+
+export interface PoolHolder<Queries> {
+  current(): Pool<Queries>;
+  /** Replaces `pool` with a new one, once, and destroys it. */
+  retire(pool: Pool<Queries>): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The host's pool, replaced when its connections may all be stuck (a
+ * deadline fired, a connection attempt timed out on a frozen host). The old
+ * one is destroyed at once: postgres.js would otherwise send the queries
+ * still queued on it when the host thaws, long after their requests got a
+ * 503 (a "failed" write would commit), and they would hold connections
+ * beyond DB_POOL_MAX.
+ */
+export function holdPool<Queries>(open: () => Pool<Queries>): PoolHolder<Queries> {
+  let pool = open();
+  let closed = false;
+  return {
+    current: () => pool,
+    retire(stuck) {
+      if (closed || stuck !== pool) return;
+      pool = open();
+      stuck.sql.end({ timeout: 0 }).catch(() => {});
+    },
+    async close() {
+      closed = true;
+      await pool.sql.end({ timeout: 5 });
+    },
+  };
+}

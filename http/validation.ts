@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import type { FieldError } from './problem.js';
+import { invalidRequest } from './problems.js';
+
+/** One error per field, in the words of the schema; missing and unknown fields said so. */
+export function fieldErrors(issues: z.core.$ZodIssue[], unknown: string): FieldError[] {
+  const errors = issues.flatMap((issue): FieldError[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: key, detail: unknown }));
+    }
+    const field = issue.path.map(String).join('.') || 'body';
+    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    return [{ field, detail: missing ? 'is required' : issue.message }];
+  });
+  // The first word on each field is enough.
+  return errors.filter(
+    (error, index) => errors.findIndex((e) => e.field === error.field) === index,
+  );
+}
+
+/** Parses with `schema`, or throws a 400 listing every field that failed. */
+export function validate<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  detail: string,
+  unknown = 'is not a known field',
+): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw invalidRequest(detail, fieldErrors(result.error.issues, unknown));
+}
+
+/** Query parameters as an object; a parameter given twice is refused, not silently picked. */
+export function queryObject(query: URLSearchParams): Record<string, string> {
+  const values: Record<string, string> = {};
+  const repeated: FieldError[] = [];
+  for (const [key, value] of query) {
+    const twice = key in values && !repeated.some((error) => error.field === key);
+    if (twice) repeated.push({ field: key, detail: 'must be given once' });
+    values[key] = value;
+  }
+  if (repeated.length > 0) throw invalidRequest('the query parameters are not valid', repeated);
+  return values;
+}
