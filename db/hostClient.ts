@@ -4,7 +4,7 @@ import { createAdmission } from './admission.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
 import { DatabaseUnavailableError, type HostRole } from './errors.js';
 import { holdPool, openPool, type Pool, type PoolSettings } from './pool.js';
-import { connectionRetryDelay, shouldRetryAuthentication } from './retryPolicy.js';
+import { connectionRetryDelay, mayRetryAuthentication } from './retryPolicy.js';
 import { driverErrorOf, unavailableReason } from './sqlState.js';
 
 export type { Pool };
@@ -87,8 +87,10 @@ export function createHostClient<Queries>(
               await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
               continue;
             }
-            const refresh = () => refreshPassword(deadline);
-            if (await shouldRetryAuthentication(error, authenticationTries, refresh)) {
+            if (
+              mayRetryAuthentication(error, authenticationTries) &&
+              (await refreshPassword(deadline))
+            ) {
               authenticationTries++;
               continue;
             }

@@ -20,15 +20,11 @@ export function connectionRetryDelay(
 
 /**
  * A rejected password reaches no query, so retrying is safe for writes too,
- * when the password may have changed (`refresh` says so). Up to three times:
- * a retry may land on a connection that was already authenticating with the
- * old password.
+ * once the password may have changed (the caller reads it again to know).
+ * Up to three times: a retry may land on a connection that was already
+ * authenticating with the old password. Synchronous, so that the common
+ * error (a conflict, a constraint) costs no promise.
  */
-export async function shouldRetryAuthentication(
-  error: unknown,
-  tries: number,
-  refresh: () => Promise<boolean>,
-): Promise<boolean> {
-  if (tries >= MAX_TRIES || !isAuthenticationFailure(error)) return false;
-  return refresh();
+export function mayRetryAuthentication(error: unknown, tries: number): boolean {
+  return tries < MAX_TRIES && isAuthenticationFailure(error);
 }

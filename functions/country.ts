@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import type { CountryHost } from '../db/clients.js';
 import { notFound } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
@@ -17,7 +18,7 @@ export function countryRoutes(primary: CountryHost): Route[] {
           summary: 'List countries from the primary, ordered by two_letter',
           query: pageQuery,
           answers: {
-            200: { description: 'Countries ordered by two_letter', schema: countryOutput.array() },
+            200: { description: 'Countries ordered by two_letter', schema: v.array(countryOutput) },
             400: answer.badRequest,
             401: answer.unauthorized,
             503: answer.unavailable,

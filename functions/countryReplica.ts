@@ -1,4 +1,5 @@
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import * as v from 'valibot';
 import type { CountryHost } from '../db/clients.js';
 import { replicaByCodeQuery, replicaListQuery } from '../db/countryQueries.js';
 import { HttpProblem } from '../http/problem.js';
@@ -64,7 +65,7 @@ export function countryReplicaRoutes(replica: CountryHost): Route[] {
           answers: {
             200: {
               description: 'Countries ordered by two_letter',
-              schema: countryOutput.array(),
+              schema: v.array(countryOutput),
               headers: replicaLsn,
             },
             400: answer.badRequest,

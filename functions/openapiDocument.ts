@@ -1,52 +1,56 @@
-import { z } from 'zod';
+import { toJsonSchema } from '@valibot/to-json-schema';
+import * as v from 'valibot';
 import { PROBLEM_TYPE_PREFIX } from '../http/problem.js';
 import type { Answer, Operation, Route } from '../http/route.js';
+import type { Schema } from '../http/validation.js';
+import { lagSummary, replicaReport, replicationReport } from './replicationSchemas.js';
+import { countryInput, countryOutput } from './schemas.js';
 
 // The OpenAPI 3.1 document, written from the routes the api target serves:
 // their paths, the schemas their operations validate with, and the answers
 // each declares. Nothing is restated by hand.
 
-const problem = z
-  .object({
-    type: z.string().meta({ description: `${PROBLEM_TYPE_PREFIX} followed by a slug` }),
-    title: z.string(),
-    status: z.int(),
-    detail: z.string(),
-    errors: z.array(z.object({ field: z.string(), detail: z.string() })).optional(),
-  })
-  .loose()
-  .meta({ id: 'Problem' });
+const problem = v.looseObject({
+  type: v.pipe(v.string(), v.description(`${PROBLEM_TYPE_PREFIX} followed by a slug`)),
+  title: v.string(),
+  status: v.number(),
+  detail: v.string(),
+  errors: v.optional(v.array(v.object({ field: v.string(), detail: v.string() }))),
+});
+
+// Schemas written once, under components, and referenced wherever they appear.
+const COMPONENTS: Record<string, Schema> = {
+  Country: countryOutput,
+  CountryInput: countryInput,
+  Problem: problem,
+  ReplicationReport: replicationReport,
+  ReplicaReport: replicaReport,
+  LagSummary: lagSummary,
+};
 
 type JsonSchema = Record<string, unknown>;
 
-// Schemas with an `id` go to components and are referenced.
-const registered = new Map<string, JsonSchema>();
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const generated = z.toJSONSchema(schema, {
-    io,
+function jsonSchema(schema: Schema, typeMode: 'input' | 'output'): JsonSchema {
+  const generated = toJsonSchema(schema, {
     target: 'draft-2020-12',
-    unrepresentable: 'any',
+    typeMode,
+    // Checks and transforms have no JSON Schema; their metadata says what they mean.
+    errorMode: 'ignore',
+    definitions: COMPONENTS,
   });
-  // Nested schemas with an id come as $defs: they belong in components.
   const {
     $schema: _,
-    $defs: defs,
+    $defs: __,
     ...json
   } = JSON.parse(
     JSON.stringify(generated).replaceAll('"#/$defs/', '"#/components/schemas/'),
-  ) as JsonSchema & { $defs?: Record<string, JsonSchema> };
-  for (const [id, definition] of Object.entries(defs ?? {})) registered.set(id, definition);
-  const id = z.globalRegistry.get(schema)?.id;
-  if (typeof id !== 'string') return json;
-  const ref = `#/components/schemas/${id}`;
-  // A root with an id may come as a reference to its own definition.
-  if (json.$ref !== ref) registered.set(id, json);
-  return { $ref: ref };
+  ) as JsonSchema;
+  return json;
 }
 
-function parameters(schema: z.ZodType | undefined, place: 'path' | 'query') {
+function parameters(schema: Schema | undefined, place: 'path' | 'query') {
   if (!schema) return [];
-  const json = jsonSchema(schema, 'output') as {
+  const json = jsonSchema(schema, 'input') as {
     properties?: Record<string, JsonSchema>;
     required?: string[];
   };
@@ -108,6 +112,27 @@ export function openapiDocument(routes: Route[]) {
       ),
     ]),
   );
+  const schemas = Object.fromEntries(
+    Object.entries(COMPONENTS).map(([id, schema]) => {
+      // A component's own definition, not a reference to itself.
+      const { [id]: _, ...others } = COMPONENTS;
+      const {
+        $schema: __,
+        $defs: ___,
+        ...json
+      } = JSON.parse(
+        JSON.stringify(
+          toJsonSchema(schema, {
+            target: 'draft-2020-12',
+            typeMode: id === 'CountryInput' ? 'input' : 'output',
+            errorMode: 'ignore',
+            definitions: others,
+          }),
+        ).replaceAll('"#/$defs/', '"#/components/schemas/'),
+      ) as JsonSchema;
+      return [id, json];
+    }),
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -120,7 +145,7 @@ export function openapiDocument(routes: Route[]) {
     paths,
     components: {
       securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } },
-      schemas: Object.fromEntries(registered),
+      schemas,
     },
   };
 }

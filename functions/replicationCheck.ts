@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { operation, type Route } from '../http/route.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
 import { FAILURE_TYPES } from '../replication/failures.js';
@@ -6,22 +6,26 @@ import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { replicationProblem } from './replicationProblem.js';
 import { replicationReport } from './replicationSchemas.js';
-import { integerParameter } from './schemas.js';
+import { fieldPath, integerParameter } from './schemas.js';
 
 const MAX_WINDOW_MS = 15 * 60 * 1000;
 
 /** `?samples=N&interval_ms=M`: N 1–600 (1), M 100–60000 (1000), N × M at most 15 minutes. */
-const windowQuery = z
-  .strictObject({
+const windowQuery = v.pipe(
+  v.strictObject({
     samples: integerParameter(1, 600, 'Heartbeats in the window (default 1)'),
     interval_ms: integerParameter(100, 60_000, 'Time between heartbeats (default 1000)'),
-  })
-  .superRefine(({ samples = 1, interval_ms = 1000 }, context) => {
-    if (samples * interval_ms <= MAX_WINDOW_MS) return;
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const { samples = 1, interval_ms: intervalMs = 1000 } = dataset.value;
+    if (samples * intervalMs <= MAX_WINDOW_MS) return;
     const message = `samples × interval_ms must be at most ${MAX_WINDOW_MS} (15 minutes)`;
-    context.addIssue({ code: 'custom', path: ['samples'], message });
-    context.addIssue({ code: 'custom', path: ['interval_ms'], message });
-  });
+    for (const key of ['samples', 'interval_ms'] as const) {
+      addIssue({ message, path: [fieldPath(dataset.value, key)] });
+    }
+  }),
+);
 
 /**
  * One line per run, so that log-based metrics can chart it. A log-based

@@ -1,64 +1,57 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { FAILURE_TYPES } from '../replication/failures.js';
 
 // The replication answers, for the OpenAPI document (replication/ builds them).
 
-const nullableNumber = z.number().nullable();
+const nullableNumber = v.nullable(v.number());
 
-const failure = z.object({
-  type: z.enum(FAILURE_TYPES),
-  detail: z.string(),
-  endpoint: z.string().optional().meta({ description: 'The replica it is about' }),
+const failure = v.object({
+  type: v.picklist(FAILURE_TYPES),
+  detail: v.string(),
+  endpoint: v.optional(v.pipe(v.string(), v.description('The replica it is about'))),
 });
 
-export const lagSummary = z
-  .object({
+export const lagSummary = v.pipe(
+  v.object({
     last: nullableNumber,
     p50: nullableNumber,
     p90: nullableNumber,
     p99: nullableNumber,
     max: nullableNumber,
-  })
-  .meta({
-    id: 'LagSummary',
-    description:
-      'Commit→visible lag in ms over the window; null when nothing was seen; an unseen heartbeat counts as the time waited',
-  });
+  }),
+  v.description(
+    'Commit→visible lag in ms over the window; null when nothing was seen; an unseen heartbeat counts as the time waited',
+  ),
+);
 
-export const replicaReport = z
-  .object({
-    endpoint: z.string().meta({ description: 'host:port, as configured' }),
-    ok: z.boolean(),
-    role: z.enum(['replica', 'primary', 'unknown']),
-    application_name: z.string().nullable(),
-    samples: z.int().optional(),
-    seen: z.int().optional(),
-    lag_ms: z.union([lagSummary, nullableNumber]),
-    lag_bytes: nullableNumber.optional(),
-    replay_lsn: z.string().nullable(),
-    timeline: z.int().nullable(),
-    failures: z.array(failure.omit({ endpoint: true })),
-  })
-  .meta({ id: 'ReplicaReport' });
+export const replicaReport = v.object({
+  endpoint: v.pipe(v.string(), v.description('host:port, as configured')),
+  ok: v.boolean(),
+  role: v.picklist(['replica', 'primary', 'unknown']),
+  application_name: v.nullable(v.string()),
+  samples: v.optional(v.number()),
+  seen: v.optional(v.number()),
+  lag_ms: v.union([lagSummary, nullableNumber]),
+  lag_bytes: v.optional(nullableNumber),
+  replay_lsn: v.nullable(v.string()),
+  timeline: v.nullable(v.number()),
+  failures: v.array(v.object({ type: v.picklist(FAILURE_TYPES), detail: v.string() })),
+});
 
-export const replicationReport = z
-  .object({
-    status: z.enum(['ok', 'failing']),
-    lag_ms: nullableNumber,
-    lag_bytes: nullableNumber,
-    primary_lsn: z.string().nullable().optional(),
-    replica_lsn: z.string().nullable().optional(),
-    samples: z.int().optional(),
-    interval_ms: z.int().optional(),
-    replicas: z.array(replicaReport),
-    events: z.array(z.object({ type: z.literal('failover'), detail: z.string() })).optional(),
-    primary: z.object({}).loose().nullable(),
-    replica: z.object({}).loose().nullable(),
-    standbys: z.array(z.object({}).loose()),
-    replication_slots: z.array(z.object({}).loose()),
-    synchronous_standby: z.object({ expected: z.boolean(), present: z.boolean() }),
-  })
-  .loose()
-  .meta({ id: 'ReplicationReport' });
-
-export { failure as failureSchema };
+export const replicationReport = v.looseObject({
+  status: v.picklist(['ok', 'failing']),
+  lag_ms: nullableNumber,
+  lag_bytes: nullableNumber,
+  primary_lsn: v.optional(v.nullable(v.string())),
+  replica_lsn: v.optional(v.nullable(v.string())),
+  samples: v.optional(v.number()),
+  interval_ms: v.optional(v.number()),
+  replicas: v.array(replicaReport),
+  events: v.optional(v.array(v.object({ type: v.literal('failover'), detail: v.string() }))),
+  failures: v.optional(v.array(failure)),
+  primary: v.nullable(v.looseObject({})),
+  replica: v.nullable(v.looseObject({})),
+  standbys: v.array(v.looseObject({})),
+  replication_slots: v.array(v.looseObject({})),
+  synchronous_standby: v.object({ expected: v.boolean(), present: v.boolean() }),
+});

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { operation, type Route } from '../http/route.js';
 import { replicationHealth } from '../replication/health.js';
 import * as answer from './answers.js';
@@ -7,7 +7,7 @@ import { replicationProblem } from './replicationProblem.js';
 import { replicationReport } from './replicationSchemas.js';
 import { integerParameter } from './schemas.js';
 
-const thresholds = z.strictObject({
+const thresholds = v.strictObject({
   max_lag_ms: integerParameter(0, 3_600_000, 'Lag in time allowed (default REPLICA_MAX_LAG_MS)'),
   max_lag_bytes: integerParameter(0, 999_999_999, 'Lag in bytes allowed (unchecked by default)'),
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { operation, type Route } from '../http/route.js';
 
 /** Liveness only: no database access and no auth, so it says the process serves. */
@@ -10,11 +10,11 @@ export const statusRoutes: Route[] = [
       GET: operation({
         summary: 'Liveness; no database access, no auth',
         // Probes and uptime checks may add what they like.
-        query: z.object({}),
+        query: v.object({}),
         answers: {
           200: {
             description: 'The process serves',
-            schema: z.object({ status: z.literal('ok') }),
+            schema: v.object({ status: v.literal('ok') }),
           },
         },
         handle: () => ({ status: 200, body: { status: 'ok' } }),

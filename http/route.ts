@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import type { RequestWithBody } from './body.js';
+import type { Schema } from './validation.js';
 
 export type Method = 'GET' | 'POST' | 'DELETE';
 
@@ -13,7 +13,7 @@ export interface Reply {
 export interface Answer {
   description: string;
   /** The JSON body's schema; a problem+json body when `problem` is set. */
-  schema?: z.ZodType;
+  schema?: Schema;
   problem?: boolean;
   /** Header name → description. */
   headers?: Record<string, string>;
@@ -23,11 +23,11 @@ export interface Operation<Params = unknown, Query = unknown, Body = unknown> {
   summary: string;
   description?: string;
   /** Path parameters, decoded, by name as in the route's path. */
-  params?: z.ZodType<Params>;
+  params?: Schema<Params>;
   /** Unknown or repeated parameters are refused (400), so a typo never widens a query. */
-  query?: z.ZodType<Query>;
+  query?: Schema<Query>;
   /** A JSON body (application/json, UTF-8). */
-  body?: z.ZodType<Body>;
+  body?: Schema<Body>;
   /** Every status it answers, documented: test/openapi.test.ts elicits each one. */
   answers: Record<number, Answer>;
   handle(input: {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpFunction } from '@google-cloud/functions-framework';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { describeError, type Logger } from '../log/logger.js';
 import { type CredentialSource, createAuthoriser } from './basicAuth.js';
 import { parseJsonBody, type RequestWithBody } from './body.js';
@@ -23,7 +23,7 @@ interface CompiledRoute {
 }
 
 // An operation that declares no query takes none.
-const NO_QUERY = z.strictObject({});
+const NO_QUERY = v.strictObject({});
 
 const noCredentials: CredentialSource = () => [];
 

@@ -1,16 +1,19 @@
-import type { z } from 'zod';
+import * as v from 'valibot';
 import type { FieldError } from './problem.js';
 import { invalidRequest } from './problems.js';
 
+export type Schema<T = unknown> = v.GenericSchema<unknown, T>;
+
 /** One error per field, in the words of the schema; missing and unknown fields said so. */
-export function fieldErrors(issues: z.core.$ZodIssue[], unknown: string): FieldError[] {
-  const errors = issues.flatMap((issue): FieldError[] => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: key, detail: unknown }));
-    }
-    const field = issue.path.map(String).join('.') || 'body';
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
-    return [{ field, detail: missing ? 'is required' : issue.message }];
+export function fieldErrors(
+  issues: readonly v.BaseIssue<unknown>[],
+  unknown: string,
+): FieldError[] {
+  const errors = issues.map((issue): FieldError => {
+    const field = issue.path?.map((item) => String(item.key)).join('.') || 'body';
+    if (issue.expected === 'never') return { field, detail: unknown };
+    const missing = issue.input === undefined && issue.kind === 'schema';
+    return { field, detail: missing ? 'is required' : issue.message };
   });
   // The first word on each field is enough.
   return errors.filter(
@@ -20,14 +23,14 @@ export function fieldErrors(issues: z.core.$ZodIssue[], unknown: string): FieldE
 
 /** Parses with `schema`, or throws a 400 listing every field that failed. */
 export function validate<T>(
-  schema: z.ZodType<T>,
+  schema: Schema<T>,
   value: unknown,
   detail: string,
   unknown = 'is not a known field',
 ): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw invalidRequest(detail, fieldErrors(result.error.issues, unknown));
+  const result = v.safeParse(schema, value);
+  if (result.success) return result.output;
+  throw invalidRequest(detail, fieldErrors(result.issues, unknown));
 }
 
 /** Query parameters as an object; a parameter given twice is refused, not silently picked. */

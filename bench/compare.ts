@@ -1,0 +1,109 @@
+// `BASELINE_DIST=/path/to/other/dist npm run bench:compare`: this build against
+// another (say the previous commit's, built in a git worktree), the
+// framework's hello world beside both, on one local primary + two standbys.
+// Rounds alternate the order of the three servers; each round runs
+// GET /country/US and POST /country (409 on the existing US) for DURATION s
+// (5) at 32 connections, ROUNDS times (10). Then cold starts, interleaved,
+// RUNS times (10). Prints medians and ratios to the hello world.
+import { execFileSync } from 'node:child_process';
+import autocannon from 'autocannon';
+import { freePort } from '../dev/freePort.js';
+import { startTestPair } from '../test/support/testPair.js';
+import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
+
+const BASELINE_DIST = process.env.BASELINE_DIST;
+if (!BASELINE_DIST) {
+  console.error('set BASELINE_DIST to the dist/ folder of the build to compare with');
+  process.exit(2);
+}
+const DURATION = Number(process.env.DURATION ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
+const RUNS = Number(process.env.RUNS ?? 10);
+
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+const pair = await startTestPair({ standbys: 2 });
+const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
+const env = { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env };
+const builds = {
+  'this build': ['dist/server/main.js'],
+  baseline: [`${BASELINE_DIST}/server/main.js`],
+  'hello world': [FRAMEWORK_CLI, '--target=helloWorld', '--source=bench/helloWorld.cjs'],
+};
+type Build = keyof typeof builds;
+
+async function serve(build: Build) {
+  const port = await freePort();
+  const probe = build === 'hello world' ? '/' : '/status';
+  const { child, ms } = await timeToFirst200(
+    builds[build],
+    { ...env, PORT: String(port) },
+    `http://127.0.0.1:${port}${build === 'hello world' ? probe : '/country/US'}`,
+    build === 'hello world' ? {} : { authorization },
+  );
+  return { child, ms, url: `http://127.0.0.1:${port}` };
+}
+
+const body = JSON.stringify({
+  name: 'United States of America',
+  two_letter: 'US',
+  country_id: 840,
+});
+const load = (url: string, kind: 'GET' | 'POST', build: Build, duration: number) =>
+  autocannon({
+    url: build === 'hello world' ? `${url}/` : `${url}/country${kind === 'GET' ? '/US' : ''}`,
+    method: kind,
+    connections: 32,
+    duration,
+    headers: { authorization, 'content-type': 'application/json' },
+    ...(kind === 'POST' && build !== 'hello world' ? { body } : {}),
+  });
+
+const servers = {} as Record<Build, Awaited<ReturnType<typeof serve>>>;
+for (const build of Object.keys(builds) as Build[]) servers[build] = await serve(build);
+const rps: Record<string, number[]> = {};
+for (const build of Object.keys(builds) as Build[]) {
+  for (const kind of ['GET', 'POST'] as const) await load(servers[build].url, kind, build, 2);
+}
+const names = Object.keys(builds) as Build[];
+for (let round = 0; round < ROUNDS; round++) {
+  const order = names.map((_, i) => names[(i + round) % names.length] as Build);
+  for (const kind of ['GET', 'POST'] as const) {
+    for (const build of order) {
+      if (build === 'hello world' && kind === 'POST') continue;
+      const result = await load(servers[build].url, kind, build, DURATION);
+      rps[`${kind} ${build}`] = [...(rps[`${kind} ${build}`] ?? []), result.requests.average];
+    }
+  }
+}
+await Promise.all(names.map((build) => stop(servers[build].child)));
+
+const cold: Record<string, number[]> = {};
+for (let run = 0; run < RUNS; run++) {
+  for (const build of names) {
+    const started = await serve(build);
+    cold[build] = [...(cold[build] ?? []), started.ms];
+    await stop(started.child);
+  }
+}
+await pair.stop();
+
+const hello = median(rps['GET hello world'] ?? []);
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${ROUNDS} rounds × ${DURATION} s, 32 connections, medians`,
+);
+console.log(
+  '| case | this build req/s | baseline req/s | this / hello | baseline / hello | change |',
+);
+console.log('|---|---|---|---|---|---|');
+for (const kind of ['GET /country/US', 'POST /country (409)']) {
+  const key = kind.startsWith('GET') ? 'GET' : 'POST';
+  const now = median(rps[`${key} this build`] ?? []);
+  const before = median(rps[`${key} baseline`] ?? []);
+  console.log(
+    `| ${kind} | ${now.toFixed(0)} | ${before.toFixed(0)} | ${(now / hello).toFixed(3)} | ${(before / hello).toFixed(3)} | ${(((now - before) / before) * 100).toFixed(1)} % |`,
+  );
+}
+console.log(`| hello world | ${hello.toFixed(0)} | | | | |`);
+console.log(
+  `cold start to first 200, median of ${RUNS}: this build ${median(cold['this build'] ?? []).toFixed(0)} ms, baseline ${median(cold.baseline ?? []).toFixed(0)} ms, hello world ${median(cold['hello world'] ?? []).toFixed(0)} ms`,
+);
