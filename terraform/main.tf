@@ -9,7 +9,7 @@
 #   postgres   operator, cluster (1 primary + replicas), internal load balancers
 #              (rw, ro, and one per instance for the replication check)
 #   run        registry, service accounts, connector, api + check services, migration job
-#   monitoring scheduler, uptime check, log-based metrics, alerts
+#   monitoring scheduler, uptime check, log-based metrics, alerts, dashboard
 
 locals {
   # CloudNativePG's bootstrap defaults: database `app`, owned by `app`.
@@ -125,6 +125,7 @@ module "monitoring" {
   name_prefix                     = var.name_prefix
   api_url                         = module.run.api_url
   check_url                       = module.run.check_url
+  api_service_name                = module.run.api_service_name
   check_service_name              = module.run.check_service_name
   scheduler_service_account_email = module.run.scheduler_service_account_email
   schedule                        = "* * * * *"

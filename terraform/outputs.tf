@@ -32,6 +32,11 @@ output "connection_budget" {
   }
 }
 
+output "dashboard_id" {
+  description = "Id of the Cloud Monitoring dashboard of replication and the services (projects/PROJECT/dashboards/ID)."
+  value       = module.monitoring.dashboard_id
+}
+
 output "gke_cluster_name" {
   description = "Name of the GKE cluster (gcloud container clusters get-credentials NAME --region REGION)."
   value       = module.gke.name

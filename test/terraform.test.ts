@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { format } from '@cdktf/hcl-tools';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FAILURE_TYPES } from '../replication/failures.js';
 
 const TERRAFORM_DIR = fileURLToPath(new URL('../terraform/', import.meta.url));
 
@@ -292,77 +293,574 @@ function expressionText(value: unknown): string {
 }
 
 /**
- * Evaluates the arithmetic Terraform expressions the timeouts and buckets are
- * made of (numbers, + - * /, parentheses, var.X, local.X, ceil, floor, max,
- * min, log), in one module, with `vars` for var.X. Anything else throws: a
- * rule these tests check must stay computable here.
+ * A reference that evaluation leaves as written: a resource's attribute
+ * (`google_logging_metric.lag.name`) or a variable given no value. In a
+ * string it is written back as `${…}`, as hcl2json shows it.
  */
-function evaluate(value: unknown, module: string, vars: Record<string, number>, depth = 0): number {
-  if (typeof value === 'number') return value;
-  if (depth > 20) throw new Error('locals refer to each other too deeply');
-  const text = expressionText(value);
-  const tokens = text.match(/\d+(?:\.\d+)?|[A-Za-z_][\w.]*|[-+*/(),]|\S/g) ?? [];
-  let at = 0;
-  const next = () => tokens[at++] ?? '';
-  const expect = (token: string) => {
-    if (next() !== token) throw new Error(`expected ${token} in ${text}`);
-  };
-  const functions: Record<string, (...args: number[]) => number> = {
-    ceil: Math.ceil,
-    floor: Math.floor,
-    max: Math.max,
-    min: Math.min,
-    log: (x, base) => Math.log(x) / Math.log(base ?? Math.E),
-  };
-  const factor = (): number => {
-    const token = next();
-    if (/^\d/.test(token)) return Number(token);
-    if (token === '-') return -factor();
-    if (token === '(') {
-      const inner = sum();
-      expect(')');
+class Reference {
+  constructor(readonly path: string) {}
+  toString(): string {
+    return `\${${this.path}}`;
+  }
+}
+
+/** `var` and `local`: what their attributes are read from. */
+class Namespace {
+  constructor(readonly name: 'var' | 'local') {}
+}
+
+type HclValue =
+  | null
+  | boolean
+  | number
+  | string
+  | Reference
+  | HclValue[]
+  | { [key: string]: HclValue };
+type Value = HclValue | Namespace;
+
+interface HclScope {
+  /** The module whose locals `local.X` reads. */
+  module: string;
+  /** Values of `var.X`; a variable not listed stays a Reference. */
+  vars: Record<string, HclValue>;
+}
+
+/** Names bound by for expressions and dynamic blocks (`position`, `conditions`, …). */
+type Names = Record<string, HclValue>;
+type HclNode = (names: Names) => Value;
+
+function isObject(value: Value): value is { [key: string]: HclValue } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Reference) &&
+    !(value instanceof Namespace)
+  );
+}
+
+function plain(value: Value, what: string): HclValue {
+  if (value instanceof Namespace) throw new Error(`${what}: ${value.name} alone is no value`);
+  return value;
+}
+
+function numberOf(value: Value, what: string): number {
+  if (typeof value !== 'number') throw new Error(`${what}: ${String(value)} is not a number`);
+  return value;
+}
+
+function listOf(value: Value, what: string): HclValue[] {
+  if (!Array.isArray(value)) throw new Error(`${what}: not a list`);
+  return value;
+}
+
+function objectOf(value: Value, what: string): { [key: string]: HclValue } {
+  if (!isObject(value)) throw new Error(`${what}: not an object`);
+  return value;
+}
+
+/** A value written into a string template, as Terraform would (a Reference as `${…}`). */
+function templateText(value: Value): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Reference) return value.toString();
+  throw new Error(`cannot write ${JSON.stringify(value)} into a string`);
+}
+
+/** A value with every Reference in it written as `${…}`, as jsonencode() would give it once resolved. */
+function written(value: Value): HclValue {
+  if (value instanceof Reference) return value.toString();
+  if (Array.isArray(value)) return value.map(written);
+  if (isObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, written(item)]));
+  }
+  return plain(value, 'jsonencode');
+}
+
+/** A traversal step: `.name` (attribute) or `[key]` (index). */
+function step(value: Value, key: HclValue, attribute: boolean, scope: HclScope): Value {
+  if (value instanceof Namespace) {
+    const name = String(key);
+    if (value.name === 'var')
+      return name in scope.vars ? (scope.vars[name] as HclValue) : new Reference(`var.${name}`);
+    const local = locals(scope.module)[name];
+    if (local === undefined) throw new Error(`no local.${name} in ${scope.module || 'root'}`);
+    return hclValue(local, scope);
+  }
+  if (value instanceof Reference) {
+    if (attribute) return new Reference(`${value.path}.${String(key)}`);
+    if (typeof key !== 'string' && typeof key !== 'number')
+      throw new Error(`bad index of ${value.path}`);
+    return new Reference(`${value.path}[${JSON.stringify(key)}]`);
+  }
+  if (Array.isArray(value)) {
+    const index = typeof key === 'string' && /^\d+$/.test(key) ? Number(key) : key;
+    if (typeof index !== 'number' || index < 0 || index >= value.length) {
+      throw new Error(`no element ${String(key)} in a list of ${value.length}`);
+    }
+    return value[index] as HclValue;
+  }
+  if (isObject(value)) {
+    const name = String(key);
+    if (!(name in value))
+      throw new Error(`no attribute "${name}" in { ${Object.keys(value).join(', ')} }`);
+    return value[name] as HclValue;
+  }
+  throw new Error(`cannot read ${String(key)} of ${JSON.stringify(value)}`);
+}
+
+/** What a for expression iterates over: [key or index, value], a map in key order. */
+function entries(collection: Value, what: string): [HclValue, HclValue][] {
+  if (Array.isArray(collection)) return collection.map((item, index) => [index, item]);
+  if (isObject(collection)) {
+    return Object.keys(collection)
+      .sort()
+      .map((key) => [key, collection[key] as HclValue]);
+  }
+  throw new Error(`${what}: cannot iterate over ${String(collection)}`);
+}
+
+function equal(a: Value, b: Value): boolean {
+  if (a instanceof Reference || b instanceof Reference)
+    throw new Error('cannot compare a reference');
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const HCL_FUNCTIONS: Record<string, (...args: Value[]) => HclValue> = {
+  ceil: (x) => Math.ceil(numberOf(x, 'ceil')),
+  floor: (x) => Math.floor(numberOf(x, 'floor')),
+  max: (...xs) => Math.max(...xs.map((x) => numberOf(x, 'max'))),
+  min: (...xs) => Math.min(...xs.map((x) => numberOf(x, 'min'))),
+  log: (x, base) => Math.log(numberOf(x, 'log')) / Math.log(numberOf(base ?? Math.E, 'log')),
+  concat: (...lists) => lists.flatMap((list) => listOf(list, 'concat')),
+  merge: (...maps) => Object.assign({}, ...maps.map((m) => objectOf(m, 'merge'))),
+  keys: (m) => Object.keys(objectOf(m, 'keys')).sort(),
+  values: (m) => {
+    const object = objectOf(m, 'values');
+    return Object.keys(object)
+      .sort()
+      .map((key) => object[key] as HclValue);
+  },
+  length: (x) => {
+    if (Array.isArray(x) || typeof x === 'string') return x.length;
+    return Object.keys(objectOf(x, 'length')).length;
+  },
+  setproduct: (...lists) =>
+    lists.reduce<HclValue[][]>(
+      (product, list) =>
+        product.flatMap((prefix) => listOf(list, 'setproduct').map((item) => [...prefix, item])),
+      [[]],
+    ),
+  join: (separator, list) => listOf(list, 'join').map(templateText).join(String(separator)),
+  tostring: (x) => templateText(x),
+  // The structure jsonencode() would serialize, references written as `${…}`.
+  jsonencode: (x) => written(x),
+};
+
+/**
+ * A small evaluator of HCL expressions (Terraform's native syntax), enough
+ * for the configuration's locals, filters and dashboard: literals, string
+ * templates, tuples and objects, for expressions, var.X (from the scope, or
+ * left as a Reference), local.X, resource attributes (left as References),
+ * indexing, arithmetic, comparisons, conditionals and the functions of
+ * HCL_FUNCTIONS. Anything else throws: what these tests check must stay
+ * computable here.
+ */
+class HclParser {
+  private at = 0;
+
+  private constructor(
+    private readonly text: string,
+    private readonly scope: HclScope,
+  ) {}
+
+  /** An expression's source, as hcl2json gives it inside `${…}`. */
+  static expression(text: string, scope: HclScope): HclNode {
+    const parser = new HclParser(text, scope);
+    const node = parser.expression();
+    parser.space();
+    if (parser.at !== text.length) parser.fail('unexpected text');
+    return node;
+  }
+
+  /** A string hcl2json has decoded: literal text with `${…}` interpolations in source form. */
+  static template(text: string, scope: HclScope): HclNode {
+    const parser = new HclParser(text, scope);
+    return parser.templateBody(false);
+  }
+
+  private fail(message: string): never {
+    throw new Error(`${message} at "${this.text.slice(this.at, this.at + 40)}" in ${this.text}`);
+  }
+
+  /** Skips spaces and comments; true when it crossed a line end. */
+  private space(): boolean {
+    let newline = false;
+    for (;;) {
+      const rest = this.text.slice(this.at);
+      const skipped = rest.match(/^(?:[ \t\r]+|\n|#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\/)/);
+      if (!skipped) return newline;
+      if (skipped[0].includes('\n')) newline = true;
+      this.at += skipped[0].length;
+    }
+  }
+
+  private next(token: string): boolean {
+    this.space();
+    return this.text.startsWith(token, this.at);
+  }
+
+  private eat(token: string): boolean {
+    if (!this.next(token)) return false;
+    this.at += token.length;
+    return true;
+  }
+
+  private expect(token: string): void {
+    if (!this.eat(token)) this.fail(`expected ${token}`);
+  }
+
+  private identifier(): string | undefined {
+    this.space();
+    const name = this.text.slice(this.at).match(/^[A-Za-z_][\w-]*/)?.[0];
+    if (name !== undefined) this.at += name.length;
+    return name;
+  }
+
+  private keyword(word: string): boolean {
+    this.space();
+    const found = this.text.slice(this.at).match(/^[A-Za-z_][\w-]*/)?.[0];
+    if (found !== word) return false;
+    this.at += word.length;
+    return true;
+  }
+
+  private expression(): HclNode {
+    const condition = this.binary(0);
+    if (!this.eat('?')) return condition;
+    const yes = this.expression();
+    this.expect(':');
+    const no = this.expression();
+    return (names) => {
+      const test = condition(names);
+      if (typeof test !== 'boolean') throw new Error('a condition must be a bool');
+      return test ? yes(names) : no(names);
+    };
+  }
+
+  private static readonly LEVELS = [
+    ['||'],
+    ['&&'],
+    ['==', '!='],
+    ['<=', '>=', '<', '>'],
+    ['+', '-'],
+    ['*', '/', '%'],
+  ];
+
+  private binary(level: number): HclNode {
+    const operators = HclParser.LEVELS[level];
+    if (operators === undefined) return this.unary();
+    let left = this.binary(level + 1);
+    for (;;) {
+      this.space();
+      const operator = operators.find(
+        (op) => this.text.startsWith(op, this.at) && !this.text.startsWith('=>', this.at),
+      );
+      if (operator === undefined) return left;
+      this.at += operator.length;
+      const right = this.binary(level + 1);
+      const l = left;
+      left = (names) => HclParser.apply(operator, l(names), right(names));
+    }
+  }
+
+  private static apply(operator: string, a: Value, b: Value): Value {
+    switch (operator) {
+      case '==':
+        return equal(a, b);
+      case '!=':
+        return !equal(a, b);
+      case '&&':
+      case '||':
+        if (typeof a !== 'boolean' || typeof b !== 'boolean')
+          throw new Error(`${operator} needs bools`);
+        return operator === '&&' ? a && b : a || b;
+    }
+    const x = numberOf(a, operator);
+    const y = numberOf(b, operator);
+    const results: Record<string, number | boolean> = {
+      '+': x + y,
+      '-': x - y,
+      '*': x * y,
+      '/': x / y,
+      '%': x % y,
+      '<': x < y,
+      '>': x > y,
+      '<=': x <= y,
+      '>=': x >= y,
+    };
+    const result = results[operator];
+    if (result === undefined) throw new Error(`unknown operator ${operator}`);
+    return result;
+  }
+
+  private unary(): HclNode {
+    if (this.eat('!')) {
+      const operand = this.unary();
+      return (names) => {
+        const value = operand(names);
+        if (typeof value !== 'boolean') throw new Error('! needs a bool');
+        return !value;
+      };
+    }
+    if (this.eat('-')) {
+      const operand = this.unary();
+      return (names) => -numberOf(operand(names), 'negation');
+    }
+    return this.postfix();
+  }
+
+  private postfix(): HclNode {
+    let node = this.primary();
+    for (;;) {
+      const start = this.at;
+      if (this.space()) {
+        // A traversal never continues on the next line.
+        this.at = start;
+        return node;
+      }
+      const base = node;
+      if (this.text.startsWith('.', this.at)) {
+        this.at++;
+        const index = this.text.slice(this.at).match(/^\d+/)?.[0];
+        if (index !== undefined) {
+          this.at += index.length;
+          node = (names) => step(base(names), Number(index), false, this.scope);
+          continue;
+        }
+        const name = this.identifier();
+        if (name === undefined) this.fail('splat expressions are not supported');
+        node = (names) => step(base(names), name, true, this.scope);
+        continue;
+      }
+      if (this.text.startsWith('[', this.at)) {
+        this.at++;
+        if (this.eat('*')) this.fail('splat expressions are not supported');
+        const key = this.expression();
+        this.expect(']');
+        node = (names) => step(base(names), plain(key(names), 'index'), false, this.scope);
+        continue;
+      }
+      return node;
+    }
+  }
+
+  private primary(): HclNode {
+    this.space();
+    const rest = this.text.slice(this.at);
+    const number = rest.match(/^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/)?.[0];
+    if (number !== undefined) {
+      this.at += number.length;
+      const value = Number(number);
+      return () => value;
+    }
+    if (rest.startsWith('"')) {
+      this.at++;
+      return this.templateBody(true);
+    }
+    if (rest.startsWith('<<')) this.fail('heredocs are not supported');
+    if (this.eat('(')) {
+      const inner = this.expression();
+      this.expect(')');
       return inner;
     }
-    if (token.startsWith('var.')) {
-      const name = token.slice(4);
-      if (!(name in vars)) throw new Error(`no value for var.${name}`);
-      return vars[name] as number;
+    if (this.eat('[')) return this.keyword('for') ? this.forExpression(']') : this.tuple();
+    if (this.eat('{')) return this.keyword('for') ? this.forExpression('}') : this.object();
+    const name = this.identifier();
+    if (name === undefined) this.fail('expected an expression');
+    if (name === 'true') return () => true;
+    if (name === 'false') return () => false;
+    if (name === 'null') return () => null;
+    if (this.text.startsWith('(', this.at)) return this.call(name);
+    if (name === 'var' || name === 'local') {
+      const namespace = new Namespace(name);
+      return () => namespace;
     }
-    if (token.startsWith('local.')) {
-      const name = token.slice(6);
-      const local = locals(module)[name];
-      if (local === undefined) throw new Error(`no local.${name} in ${module || 'root'}`);
-      return evaluate(local, module, vars, depth + 1);
+    return (names) => (name in names ? (names[name] as HclValue) : new Reference(name));
+  }
+
+  private call(name: string): HclNode {
+    const fn = HCL_FUNCTIONS[name];
+    if (fn === undefined) this.fail(`function ${name} is not supported`);
+    this.at++;
+    const args: HclNode[] = [];
+    while (!this.eat(')')) {
+      args.push(this.expression());
+      if (this.next('...')) this.fail('argument expansion is not supported');
+      if (!this.eat(',') && !this.next(')')) this.fail('expected , or )');
     }
-    const fn = functions[token];
-    if (fn) {
-      expect('(');
-      const args = [sum()];
-      while (tokens[at] === ',') {
-        at++;
-        args.push(sum());
+    return (names) => fn(...args.map((arg) => arg(names)));
+  }
+
+  private tuple(): HclNode {
+    const items: HclNode[] = [];
+    while (!this.eat(']')) {
+      items.push(this.expression());
+      if (!this.eat(',') && !this.next(']')) this.fail('expected , or ]');
+    }
+    return (names) => items.map((item) => plain(item(names), 'tuple element'));
+  }
+
+  private object(): HclNode {
+    const items: [HclNode, HclNode][] = [];
+    while (!this.eat('}')) {
+      let key: HclNode;
+      if (this.eat('(')) {
+        key = this.expression();
+        this.expect(')');
+      } else if (this.next('"')) {
+        key = this.primary();
+      } else {
+        const name = this.identifier();
+        if (name === undefined) this.fail('expected an object key');
+        key = () => name;
       }
-      expect(')');
-      return fn(...args);
+      if (!this.eat('=') && !this.eat(':')) this.fail('expected = or :');
+      items.push([key, this.expression()]);
+      this.eat(',');
     }
-    throw new Error(`cannot evaluate "${token}" in ${text}`);
-  };
-  const product = (): number => {
-    let result = factor();
-    while (tokens[at] === '*' || tokens[at] === '/') {
-      result = next() === '*' ? result * factor() : result / factor();
+    return (names) => {
+      const result: { [key: string]: HclValue } = {};
+      for (const [key, value] of items) {
+        result[templateText(key(names))] = plain(value(names), 'object value');
+      }
+      return result;
+    };
+  }
+
+  /** After `[for` or `{for`. */
+  private forExpression(close: ']' | '}'): HclNode {
+    const first = this.identifier();
+    if (first === undefined) this.fail('expected a for variable');
+    let second: string | undefined;
+    if (this.eat(',')) {
+      second = this.identifier();
+      if (second === undefined) this.fail('expected a second for variable');
     }
-    return result;
-  };
-  const sum = (): number => {
-    let result = product();
-    while (tokens[at] === '+' || tokens[at] === '-') {
-      result = next() === '+' ? result + product() : result - product();
+    if (!this.keyword('in')) this.fail('expected in');
+    const collection = this.expression();
+    this.expect(':');
+    const key = close === '}' ? this.expression() : undefined;
+    if (key !== undefined) this.expect('=>');
+    const value = this.expression();
+    if (this.next('...')) this.fail('grouping (...) is not supported');
+    const condition = this.keyword('if') ? this.expression() : undefined;
+    this.expect(close);
+    return (names) => {
+      const results: [HclValue, HclValue][] = [];
+      for (const [k, v] of entries(collection(names), 'for')) {
+        const inner: Names =
+          second === undefined ? { ...names, [first]: v } : { ...names, [first]: k, [second]: v };
+        if (condition !== undefined && condition(inner) !== true) continue;
+        results.push([
+          key === undefined ? null : plain(key(inner), 'for key'),
+          plain(value(inner), 'for value'),
+        ]);
+      }
+      if (key === undefined) return results.map(([, v]) => v);
+      const object: { [key: string]: HclValue } = {};
+      for (const [k, v] of results) {
+        const name = templateText(k);
+        if (name in object) throw new Error(`for: duplicate key ${name}`);
+        object[name] = v;
+      }
+      return object;
+    };
+  }
+
+  /**
+   * A template's body, up to its closing quote (source form: escapes
+   * decoded here) or to the end of the text (decoded by hcl2json). One
+   * interpolation alone gives its value as is, as in Terraform.
+   */
+  private templateBody(quoted: boolean): HclNode {
+    const parts: (string | HclNode)[] = [];
+    let literal = '';
+    const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+    for (;;) {
+      if (this.at >= this.text.length) {
+        if (quoted) this.fail('unterminated string');
+        break;
+      }
+      const rest = this.text.slice(this.at);
+      if (quoted && rest.startsWith('"')) {
+        this.at++;
+        break;
+      }
+      if (quoted && rest.startsWith('\\')) {
+        const unicode = rest.match(/^\\u([0-9a-fA-F]{4})/);
+        if (unicode) {
+          literal += String.fromCharCode(Number.parseInt(unicode[1] ?? '', 16));
+          this.at += 6;
+          continue;
+        }
+        const escaped = escapes[rest[1] ?? ''];
+        if (escaped === undefined) this.fail('unknown escape');
+        literal += escaped;
+        this.at += 2;
+        continue;
+      }
+      if (rest.startsWith('$${') || rest.startsWith('%%{')) {
+        literal += rest.slice(1, 3);
+        this.at += 3;
+        continue;
+      }
+      if (rest.startsWith('%{')) this.fail('template directives are not supported');
+      if (rest.startsWith('${')) {
+        this.at += 2;
+        if (this.next('~')) this.fail('strip markers are not supported');
+        if (literal !== '') parts.push(literal);
+        literal = '';
+        parts.push(this.expression());
+        this.expect('}');
+        continue;
+      }
+      if (quoted && rest.startsWith('\n')) this.fail('a line end in a string');
+      literal += rest[0];
+      this.at++;
     }
-    return result;
-  };
-  const result = sum();
-  if (at !== tokens.length) throw new Error(`cannot evaluate ${text}`);
+    if (literal !== '' || parts.length === 0) parts.push(literal);
+    const only = parts[0];
+    if (parts.length === 1 && typeof only === 'function') return only;
+    return (names) =>
+      parts.map((part) => (typeof part === 'string' ? part : templateText(part(names)))).join('');
+  }
+}
+
+/**
+ * A value as hcl2json gives it, evaluated: strings as templates (hcl2json
+ * decodes their literal text and leaves each `${…}` in source form), objects
+ * and lists element by element.
+ */
+function hclValue(value: unknown, scope: HclScope, names: Names = {}): HclValue {
+  // An expression comes as one interpolation, `${…}`, in source form: as a
+  // template it gives its value as is.
+  if (typeof value === 'string') return plain(HclParser.template(value, scope)(names), value);
+  if (Array.isArray(value)) return value.map((item) => hclValue(item, scope, names));
+  if (isBlock(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, hclValue(item, scope, names)]),
+    );
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
+  throw new Error(`cannot evaluate ${String(value)}`);
+}
+
+/** Evaluates a number (timeouts, buckets) in one module, with `vars` for var.X. */
+function evaluate(value: unknown, module: string, vars: Record<string, number>): number {
+  const result = hclValue(value, { module, vars });
+  if (typeof result !== 'number') throw new Error(`${String(value)} is not a number`);
   return result;
 }
 
@@ -375,21 +873,192 @@ function rootNumbers(overrides: Record<string, number> = {}): Record<string, num
   return { ...values, ...overrides };
 }
 
-/** The filter of every condition of every alert policy, locals written out. */
-function alertFilters(): { policy: string; filter: string }[] {
-  const monitoringLocals = locals('monitoring');
-  const expand = (text: string, depth = 0): string =>
-    depth > 10
-      ? text
-      : text.replace(/\$\{local\.(\w+)(\[[^\]]*\])?\}/g, (whole, name: string) =>
-          name in monitoringLocals ? expand(String(monitoringLocals[name]), depth + 1) : whole,
+/** CloudNativePG instance names as the postgres module gives them, for n instances. */
+function sampleInstances(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `pg-replica-pg-${index + 1}`);
+}
+
+/** The monitoring module's scope with `count` instances; every other variable stays a reference. */
+function monitoringScope(count = 3): HclScope {
+  return { module: 'monitoring', vars: { replica_instances: sampleInstances(count) } };
+}
+
+/** The `${…}` references in a string, nested braces kept whole. */
+function references(text: string): string[] {
+  const found: string[] = [];
+  let at = text.indexOf('${');
+  while (at !== -1) {
+    let depth = 0;
+    let end = at;
+    for (; end < text.length; end++) {
+      if (text.startsWith('${', end)) {
+        depth++;
+        end++;
+      } else if (text[end] === '}' && --depth === 0) break;
+    }
+    found.push(text.slice(at + 2, end));
+    at = text.indexOf('${', end);
+  }
+  return found;
+}
+
+/** The metric types a Monitoring filter names (`metric.type="…"`, a reference in it kept whole). */
+function metricTypes(filter: string): string[] {
+  return [...filter.matchAll(/metric\.type\s*=\s*"/g)].map((match) => {
+    const start = (match.index ?? 0) + match[0].length;
+    let depth = 0;
+    let end = start;
+    for (; end < filter.length; end++) {
+      if (filter.startsWith('${', end)) {
+        depth++;
+        end++;
+      } else if (filter[end] === '}' && depth > 0) depth--;
+      else if (filter[end] === '"' && depth === 0) break;
+    }
+    return filter.slice(start, end);
+  });
+}
+
+/** A log-based metric a filter names: google_logging_metric.<name>, its for_each key if any. */
+interface LogMetricReference {
+  name: string;
+  key: string | undefined;
+}
+
+const LOG_METRIC_TYPE =
+  /^logging\.googleapis\.com\/user\/\$\{google_logging_metric\.(\w+)(?:\["([^"]+)"\])?\.name\}$/;
+
+/** The Cloud Run services a built-in run.googleapis.com metric may be read for: the run module's. */
+const RUN_SERVICE_VARIABLES = ['${var.api_service_name}', '${var.check_service_name}'];
+
+/**
+ * Asserts that every metric a filter names is a log-based metric defined in
+ * the monitoring module (by reference, with a key of its for_each when it has
+ * one), or a built-in one: Cloud Run's for the run module's services only, or
+ * Cloud Monitoring's own (uptime checks). Returns the log-based ones.
+ */
+function definedMetrics(filter: string, where: string, scope: HclScope): LogMetricReference[] {
+  const types = metricTypes(filter);
+  expect(types, `${where}: names one metric type`).toHaveLength(1);
+  return types.flatMap((type) => {
+    if (type.startsWith('logging.googleapis.com/user/')) {
+      const match = type.match(LOG_METRIC_TYPE);
+      expect(match, `${where}: ${type} is a google_logging_metric by reference`).not.toBeNull();
+      const name = match?.[1] ?? '';
+      const key = match?.[2];
+      const metrics = resources('google_logging_metric').filter(
+        (r) => r.module === 'monitoring' && r.name === name,
+      );
+      expect(metrics, `${where}: google_logging_metric.${name} is defined`).toHaveLength(1);
+      const forEach = metrics[0]?.body.for_each;
+      if (forEach === undefined) {
+        expect(key, `${where}: google_logging_metric.${name} has no for_each`).toBeUndefined();
+      } else {
+        const keys = Object.keys(objectOf(hclValue(forEach, scope), `${name} for_each`));
+        expect(keys, `${where}: google_logging_metric.${name}[${key}]`).toContain(key);
+      }
+      return [{ name, key }];
+    }
+    if (type.startsWith('run.googleapis.com/')) {
+      expect(filter, `${where}: a Cloud Run revision metric`).toContain(
+        'resource.type="cloud_run_revision"',
+      );
+      const services = [...filter.matchAll(/resource\.labels?\.service_name\s*=\s*"([^"]*)"/g)].map(
+        (m) => m[1],
+      );
+      expect(services.length, `${where}: ${type} names its service`).toBeGreaterThan(0);
+      for (const service of services) {
+        expect(RUN_SERVICE_VARIABLES, `${where}: ${type} of a service defined here`).toContain(
+          service,
         );
-  return resources('google_monitoring_alert_policy').flatMap(({ name, body }) =>
-    blocksOrDynamic(body, 'conditions').flatMap((condition) =>
-      [...blocks(condition, 'condition_threshold'), ...blocks(condition, 'condition_absent')].map(
-        (c) => ({ policy: name, filter: expand(String(c.filter)) }),
+      }
+      return [];
+    }
+    expect(type, `${where}: a Cloud Monitoring built-in metric`).toMatch(
+      /^monitoring\.googleapis\.com\//,
+    );
+    return [];
+  });
+}
+
+/** A condition of an alert policy, its filter evaluated (a dynamic block's once per element). */
+interface AlertCondition {
+  policy: string;
+  /** The condition_threshold or condition_absent block. */
+  condition: Block;
+  filter: string;
+}
+
+function alertConditions(scope: HclScope = monitoringScope()): AlertCondition[] {
+  return resources('google_monitoring_alert_policy').flatMap(({ name, body }) => {
+    const fixed = blocks(body, 'conditions').map((condition) => ({ condition, names: {} }));
+    const dynamic = blocks(map(body, 'dynamic'), 'conditions').flatMap((block) =>
+      entries(hclValue(block.for_each, scope), `${name} conditions`).flatMap(([key, value]) =>
+        blocks(block, 'content').map((condition) => ({
+          condition,
+          names: { conditions: { key, value } } as Names,
+        })),
       ),
-    ),
+    );
+    return [...fixed, ...dynamic].flatMap(({ condition, names }) =>
+      [...blocks(condition, 'condition_threshold'), ...blocks(condition, 'condition_absent')].map(
+        (c) => ({ policy: name, condition: c, filter: String(hclValue(c.filter, scope, names)) }),
+      ),
+    );
+  });
+}
+
+/** The dashboard's JSON as jsonencode() gives it, with `count` instances. */
+function dashboardJson(count = 3): Block {
+  const body = resource('monitoring', 'google_monitoring_dashboard', 'replication');
+  const value = hclValue(body.dashboard_json, monitoringScope(count));
+  expect(isBlock(value), 'dashboard_json is jsonencode({ … })').toBe(true);
+  return value as Block;
+}
+
+/** The dashboard's widgets (grid layout). */
+function dashboardWidgets(dashboard: Block): Block[] {
+  const widgets = map(dashboard, 'gridLayout').widgets;
+  expect(Array.isArray(widgets), 'gridLayout.widgets').toBe(true);
+  return Array.isArray(widgets) ? widgets.filter(isBlock) : [];
+}
+
+/** A chart's data set with what it reads: its filter and aggregation. */
+interface DataSet {
+  widget: string;
+  dataSet: Block;
+  filter: string;
+  aggregation: Block;
+}
+
+function dataSets(dashboard: Block): DataSet[] {
+  return dashboardWidgets(dashboard).flatMap((widget) => {
+    const sets = (widget.xyChart as Block | undefined)?.dataSets;
+    return (Array.isArray(sets) ? sets.filter(isBlock) : []).map((dataSet) => {
+      const query = map(map(dataSet, 'timeSeriesQuery'), 'timeSeriesFilter');
+      return {
+        widget: String(widget.title),
+        dataSet,
+        filter: String(query.filter),
+        aggregation: map(query, 'aggregation'),
+      };
+    });
+  });
+}
+
+/** Every string in a JSON value. */
+function allStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(allStrings);
+  return isBlock(value) ? Object.values(value).flatMap(allStrings) : [];
+}
+
+/** Every `filter` in a JSON value, wherever it is. */
+function allFilters(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(allFilters);
+  if (!isBlock(value)) return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    key === 'filter' && typeof item === 'string' ? [item] : allFilters(item),
   );
 }
 
@@ -1131,10 +1800,10 @@ describe('terraform: monitoring', () => {
     expect(scale * growth ** slowCount).toBeGreaterThanOrEqual(2 * 60000);
   });
 
-  it('alerts on failed checks, uptime, lag, lag at the limit and a silent check, to the configured channels', () => {
+  it('alerts on failed checks, uptime, lag, lag at the limit, a silent check, a lost slot and a failover, to the configured channels', () => {
     const policies = resources('google_monitoring_alert_policy');
     expect(policies.map((p) => p.name).sort()).toEqual(
-      ['check_absent', 'check_failed', 'lag', 'lag_p99', 'uptime'].sort(),
+      ['check_absent', 'check_failed', 'failover', 'lag', 'lag_p99', 'slot_lost', 'uptime'].sort(),
     );
     for (const { name, body } of policies) {
       expect(body.notification_channels, name).toBe('${var.notification_channels}');
@@ -1182,35 +1851,193 @@ describe('terraform: monitoring', () => {
   });
 
   it('alerts only on metrics the configuration defines', () => {
-    const defined = new Set(
-      resources('google_logging_metric')
-        .filter((r) => r.module === 'monitoring')
-        .map((r) => r.name),
-    );
-    const statistics = strings(locals('monitoring').lag_statistics);
-    const filters = alertFilters();
-    expect(filters.length).toBeGreaterThanOrEqual(5);
-    let referenced = 0;
-    for (const { policy, filter } of filters) {
-      // Every metric type is a built-in one or a log-based metric defined here.
-      for (const [, type] of filter.matchAll(/metric\.type=\\"([^"\\]*)/g)) {
-        if (type?.startsWith('logging.googleapis.com/user/')) {
-          expect(type, `${policy}: a log-based metric by reference`).toMatch(
-            /^logging\.googleapis\.com\/user\/\$\{google_logging_metric\.\w+/,
-          );
-        } else {
-          expect(type, `${policy}: built-in metric`).toMatch(/^monitoring\.googleapis\.com\//);
-        }
-      }
-      for (const [, metric, key] of filter.matchAll(
-        /google_logging_metric\.(\w+)(?:\["\$\{\w+\}-(\w+)"\])?/g,
-      )) {
-        referenced++;
-        expect(defined.has(metric ?? ''), `${policy}: google_logging_metric.${metric}`).toBe(true);
-        if (key !== undefined) expect(statistics, `${policy}: ${metric} ${key}`).toContain(key);
+    // Each condition's filter, evaluated (one per position for the lag
+    // policies), for several instance counts.
+    for (const count of [2, 3, 5]) {
+      const scope = monitoringScope(count);
+      const conditions = alertConditions(scope);
+      expect(conditions.length).toBe(5 + 2 * count);
+      const referenced = conditions.flatMap(({ policy, filter }) =>
+        definedMetrics(filter, `${policy} (${count} instances)`, scope),
+      );
+      expect(referenced.length).toBe(conditions.length - 1); // all but the uptime check
+    }
+  });
+
+  it('alerts on any run that finds a slot lost or unreserved, and on any failover', () => {
+    for (const [policy, metric] of [
+      ['slot_lost', 'slot_lost'],
+      ['failover', 'failover'],
+    ] as const) {
+      const conditions = alertConditions().filter((c) => c.policy === policy);
+      expect(conditions, policy).toHaveLength(1);
+      const { condition, filter } = conditions[0] as AlertCondition;
+      expect(definedMetrics(filter, policy, monitoringScope()), policy).toEqual([
+        { name: metric, key: undefined },
+      ]);
+      // Any occurrence: a count above 0, at once, and a window without runs
+      // reporting one is "nothing happened" (the incident closes).
+      expect(condition, policy).toMatchObject({
+        comparison: 'COMPARISON_GT',
+        threshold_value: 0,
+        duration: '0s',
+        evaluation_missing_data: 'EVALUATION_MISSING_DATA_INACTIVE',
+      });
+      const aggregation = only(condition, 'aggregations');
+      expect(['ALIGN_SUM', 'ALIGN_DELTA', 'ALIGN_COUNT'], policy).toContain(
+        aggregation.per_series_aligner,
+      );
+      expect([undefined, 'REDUCE_SUM', 'REDUCE_COUNT'], policy).toContain(
+        aggregation.cross_series_reducer,
+      );
+      // A short window: the next runs' occurrences keep the incident open.
+      expect(Number.parseInt(String(aggregation.alignment_period), 10), policy).toBeLessThanOrEqual(
+        300,
+      );
+      for (const trigger of blocks(condition, 'trigger')) expect(trigger.count, policy).toBe(1);
+      // Counted per run, from the check's line.
+      const body = resource('monitoring', 'google_logging_metric', metric);
+      expect(only(body, 'metric_descriptor'), metric).toMatchObject({
+        metric_kind: 'DELTA',
+        value_type: 'INT64',
+      });
+      expect(String(body.filter), metric).toMatch(/^\$\{local\.check_log_filter\} AND /);
+      // What to do, in the notification.
+      const documentation = only(
+        resource('monitoring', 'google_monitoring_alert_policy', policy),
+        'documentation',
+      );
+      expect(String(documentation.content).length, policy).toBeGreaterThan(200);
+    }
+    // A comparison with the failures array matches when any element does.
+    const slotLost = resource('monitoring', 'google_logging_metric', 'slot_lost');
+    expect(slotLost.filter).toBe('${local.check_log_filter} AND jsonPayload.failures="slot-lost"');
+    expect(FAILURE_TYPES).toContain('slot-lost');
+    const failover = resource('monitoring', 'google_logging_metric', 'failover');
+    expect(failover.filter).toBe('${local.check_log_filter} AND jsonPayload.failover=true');
+  });
+});
+
+describe('terraform: dashboard', () => {
+  it("charts each replica position's p50 and p99 lag: one data set per position and statistic, named by its instance", () => {
+    for (const count of [1, 3, 6]) {
+      const scope = monitoringScope(count);
+      const instances = sampleInstances(count);
+      const lag = dataSets(dashboardJson(count)).flatMap((set) =>
+        definedMetrics(set.filter, set.widget, scope)
+          .filter((m) => m.name === 'replica_lag')
+          .map((m) => ({ ...set, key: m.key ?? '' })),
+      );
+      // Exactly the metric's for_each keys, each once.
+      const keys = Object.keys(
+        objectOf(
+          hclValue(resource('monitoring', 'google_logging_metric', 'replica_lag').for_each, scope),
+          'replica_lag',
+        ),
+      );
+      expect(keys).toHaveLength(2 * count);
+      expect(lag.map((l) => l.key).sort(), `${count} instances`).toEqual([...keys].sort());
+      for (const { key, dataSet, aggregation } of lag) {
+        const [position, statistic] = key.split('-');
+        const instance = instances[Number(position?.slice(1)) - 1] ?? '?';
+        expect(String(dataSet.legendTemplate), key).toContain(instance);
+        const percentile = statistic?.slice(1);
+        const aligned = aggregation.perSeriesAligner === `ALIGN_PERCENTILE_${percentile}`;
+        const reduced =
+          aggregation.perSeriesAligner === 'ALIGN_DELTA' &&
+          aggregation.crossSeriesReducer === `REDUCE_PERCENTILE_${percentile}`;
+        expect(aligned || reduced, `${key}: ${JSON.stringify(aggregation)}`).toBe(true);
       }
     }
-    expect(referenced).toBeGreaterThanOrEqual(4);
+  });
+
+  it('charts failed checks by type, and the runs with a lost slot or a failover', () => {
+    const sets = dataSets(dashboardJson());
+    const reading = (name: string) =>
+      sets.filter((set) =>
+        definedMetrics(set.filter, set.widget, monitoringScope()).some((m) => m.name === name),
+      );
+    const failures = reading('failures');
+    expect(failures.length).toBeGreaterThan(0);
+    for (const { aggregation } of failures) {
+      expect(aggregation.groupByFields).toEqual(['metric.label.type']);
+      expect(aggregation.crossSeriesReducer).toBe('REDUCE_SUM');
+    }
+    expect(reading('slot_lost').length).toBeGreaterThan(0);
+    expect(reading('failover').length).toBeGreaterThan(0);
+  });
+
+  it("charts the api's requests by response class, its latency p50 and p99, its 5xx, and both services' instances", () => {
+    const run = dataSets(dashboardJson()).flatMap((set) => {
+      const [type] = metricTypes(set.filter);
+      const service = set.filter.match(/resource\.labels?\.service_name\s*=\s*"([^"]*)"/)?.[1];
+      return type?.startsWith('run.googleapis.com/') ? [{ ...set, type, service }] : [];
+    });
+    const api = '${var.api_service_name}';
+    const fiveXx = /metric\.labels?\.response_code_class\s*=\s*"5xx"/;
+    const requests = run.filter(
+      (r) => r.type === 'run.googleapis.com/request_count' && !fiveXx.test(r.filter),
+    );
+    expect(requests.length).toBeGreaterThan(0);
+    for (const r of requests) {
+      expect(r.service).toBe(api);
+      expect(r.aggregation.perSeriesAligner).toBe('ALIGN_RATE');
+      expect(r.aggregation.groupByFields).toEqual(['metric.label.response_code_class']);
+    }
+    const latency = run.filter((r) => r.type === 'run.googleapis.com/request_latencies');
+    expect(latency.map((r) => r.service)).toEqual([api, api]);
+    expect(latency.map((r) => r.aggregation.crossSeriesReducer).sort()).toEqual([
+      'REDUCE_PERCENTILE_50',
+      'REDUCE_PERCENTILE_99',
+    ]);
+    for (const r of latency) expect(r.aggregation.perSeriesAligner).toBe('ALIGN_DELTA');
+    const errors = run.filter(
+      (r) => r.type === 'run.googleapis.com/request_count' && fiveXx.test(r.filter),
+    );
+    expect(errors.map((r) => r.service)).toEqual([api]);
+    const instances = run.filter((r) => r.type === 'run.googleapis.com/container/instance_count');
+    expect(instances.map((r) => r.service).sort()).toEqual([...RUN_SERVICE_VARIABLES].sort());
+  });
+
+  it('charts only metrics the configuration defines, or Cloud Run built-ins of its own services', () => {
+    for (const count of [1, 3]) {
+      const dashboard = dashboardJson(count);
+      const scope = monitoringScope(count);
+      // Every widget reads something; nothing in a query language these tests cannot read.
+      for (const widget of dashboardWidgets(dashboard)) {
+        expect(allFilters(widget).length, String(widget.title)).toBeGreaterThan(0);
+      }
+      const text = JSON.stringify(dashboard);
+      for (const language of ['timeSeriesQueryLanguage', 'prometheusQuery']) {
+        expect(text).not.toContain(language);
+      }
+      for (const filter of allFilters(dashboard)) definedMetrics(filter, 'dashboard', scope);
+      // What is left unresolved: the module's variables and the metrics' names.
+      const declared = variables('monitoring');
+      for (const reference of allStrings(dashboard).flatMap(references)) {
+        const variable = reference.match(/^var\.(\w+)$/)?.[1];
+        if (variable !== undefined) expect(declared.has(variable), reference).toBe(true);
+        else expect(reference).toMatch(/^google_logging_metric\.\w+(\["[^"]+"\])?\.name$/);
+      }
+    }
+    // The services are the run module's.
+    expect(moduleCalls().get('monitoring')).toMatchObject({
+      api_service_name: '${module.run.api_service_name}',
+      check_service_name: '${module.run.check_service_name}',
+    });
+    expect(outputs('run').get('api_service_name')?.value).toBe(
+      '${google_cloud_run_v2_service.this["api"].name}',
+    );
+    expect(outputs('run').get('check_service_name')?.value).toBe(
+      '${google_cloud_run_v2_service.this["check"].name}',
+    );
+  });
+
+  it('outputs the dashboard id', () => {
+    expect(outputs('monitoring').get('dashboard_id')?.value).toBe(
+      '${google_monitoring_dashboard.replication.id}',
+    );
+    expect(outputs('').get('dashboard_id')?.value).toBe('${module.monitoring.dashboard_id}');
   });
 });
 

@@ -1,18 +1,25 @@
-# Five ways to be told: checks failing, the api down, a replica's lag creeping
-# up (median), a replica's lag at the limit (p99), and the check gone silent
-# (scheduler paused, service broken before it could log, or every run
-# failing). All go to var.notification_channels.
+# Seven ways to be told: checks failing, the api down, a replica's lag
+# creeping up (median), a replica's lag at the limit (p99), the check gone
+# silent (scheduler paused, service broken before it could log, or every run
+# failing), a replication slot lost, and a failover. All go to
+# var.notification_channels.
 #
 # Replica lag is charted per position (r1, r2, …: one metric per position and
 # statistic, metrics.tf), so the lag policies hold one condition per position:
 # an alert names the instance. Cloud Monitoring allows 6 conditions per
 # policy, hence at most 6 replica_instances. The position that is the primary
 # has no values, and a condition without data does not fire.
+#
+# A lost slot and a failover are events to act on whenever they happen: their
+# policies open an incident on any run that reports one (a count above 0 in a
+# 5-minute window), and treat a window without data as "nothing happened".
 
 locals {
   # Monitoring filters of the log-based metrics, by what they chart.
-  lag_metric     = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.lag.name}\" AND resource.type=\"cloud_run_revision\""
-  failure_metric = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.failures.name}\" AND resource.type=\"cloud_run_revision\""
+  lag_metric       = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.lag.name}\" AND resource.type=\"cloud_run_revision\""
+  failure_metric   = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.failures.name}\" AND resource.type=\"cloud_run_revision\""
+  slot_lost_metric = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.slot_lost.name}\" AND resource.type=\"cloud_run_revision\""
+  failover_metric  = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.failover.name}\" AND resource.type=\"cloud_run_revision\""
   replica_lag_p50_metric = {
     for position in keys(local.replica_positions) :
     position => "metric.type=\"logging.googleapis.com/user/${google_logging_metric.replica_lag["${position}-p50"].name}\" AND resource.type=\"cloud_run_revision\""
@@ -201,4 +208,88 @@ resource "google_monitoring_alert_policy" "check_absent" {
   }
 
   depends_on = [google_logging_metric.lag]
+}
+
+# Any run that found a slot lost or unreserved: its standby can no longer
+# catch up by streaming (lost), or will not once the next checkpoint removes
+# the WAL it needs (unreserved).
+resource "google_monitoring_alert_policy" "slot_lost" {
+  project               = var.project_id
+  display_name          = "${var.name_prefix}: replication slot lost"
+  combiner              = "OR"
+  severity              = "CRITICAL"
+  notification_channels = var.notification_channels
+
+  conditions {
+    display_name = "A replication check found a slot with wal_status lost or unreserved"
+    condition_threshold {
+      filter                  = local.slot_lost_metric
+      comparison              = "COMPARISON_GT"
+      threshold_value         = 0
+      duration                = "0s"
+      evaluation_missing_data = "EVALUATION_MISSING_DATA_INACTIVE"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A replication check found a replication slot whose `wal_status` is `lost` (the WAL its standby still needs is gone) or `unreserved` (it is beyond `max_slot_wal_keep_size` and goes at the next checkpoint). The check's log line says that a run found one (`jsonPayload.check=\"replication\"`, `slot-lost` in `failures`); which slot, ask the primary (CloudNativePG names its standbys' slots `_cnpg_<instance>`): `kubectl cnpg psql <cluster> -n postgres -- -c 'SELECT slot_name, active, wal_status, safe_wal_size FROM pg_replication_slots'`, and `kubectl cnpg status <cluster> -n postgres`. `unreserved`: get that standby streaming again now (is its pod running, its volume full, its network reachable?), before a checkpoint makes the slot `lost`. `lost`: the standby cannot catch up by streaming; recreate it so that CloudNativePG clones it afresh (for example `kubectl cnpg destroy <cluster> <instance number> -n postgres`, which removes the instance and its volume). The failing-check alert fires too while runs fail."
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  depends_on = [google_logging_metric.slot_lost]
+}
+
+# Any run that saw a failover (the primary's timeline or system identifier
+# changed): CloudNativePG promoted a replica, on its own or by someone's
+# switchover.
+resource "google_monitoring_alert_policy" "failover" {
+  project               = var.project_id
+  display_name          = "${var.name_prefix}: PostgreSQL failover"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.notification_channels
+
+  conditions {
+    display_name = "A replication check saw a failover"
+    condition_threshold {
+      filter                  = local.failover_metric
+      comparison              = "COMPARISON_GT"
+      threshold_value         = 0
+      duration                = "0s"
+      evaluation_missing_data = "EVALUATION_MISSING_DATA_INACTIVE"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
+      }
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The replication check saw the primary change: its timeline or system identifier differs from the previous heartbeat's (`jsonPayload.failover=true` in the check's log line). CloudNativePG promoted a replica, after the primary's pod, node or volume failed, or because someone ran a switchover (`kubectl cnpg promote`); a restored or replaced database shows as a new system identifier. Find out why: `kubectl cnpg status <cluster> -n postgres` (current primary, each instance's state), the operator's logs and the namespace's events (`kubectl get events -n postgres`), the former primary's pod and node. Then check that the former primary has rejoined as a standby and the check passes again: until it has, runs may fail with `standbys-missing` or `synchronous-standby-missing` (the failing-check alert)."
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  depends_on = [google_logging_metric.failover]
 }

@@ -126,3 +126,42 @@ resource "google_logging_metric" "failures" {
     }
   }
 }
+
+# Runs that found a replication slot whose wal_status is lost or unreserved
+# (failure type slot-lost), whatever the run's most fundamental failure: the
+# failures metric's type label holds only that one, so a lost slot behind an
+# unreachable replica would not show there. jsonPayload.failures is an array
+# (every failure type of the run, deduplicated). This relies on the Logging
+# query language's rule for repeated fields: a comparison with an array
+# matches when any of its elements matches, so failures="slot-lost" selects
+# the runs whose list contains it.
+resource "google_logging_metric" "slot_lost" {
+  project     = var.project_id
+  name        = "${var.name_prefix}-replication-slot-lost"
+  description = "Replication checks that found a replication slot with wal_status lost or unreserved (slot-lost among the run's failures)."
+  filter      = "${local.check_log_filter} AND jsonPayload.failures=\"slot-lost\""
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "${var.name_prefix} replication checks with a lost slot"
+  }
+}
+
+# Runs that saw a failover: the primary's timeline or system identifier
+# changed since the previous heartbeat (events contains "failover", and the
+# flat boolean failover is true), whether the run then passed or failed.
+resource "google_logging_metric" "failover" {
+  project     = var.project_id
+  name        = "${var.name_prefix}-replication-failover"
+  description = "Replication checks that saw a failover: the primary's timeline or system identifier changed since the previous heartbeat."
+  filter      = "${local.check_log_filter} AND jsonPayload.failover=true"
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "${var.name_prefix} failovers seen by the replication check"
+  }
+}

@@ -1,12 +1,19 @@
 output "alert_policy_ids" {
-  description = "Ids of the alert policies: check_failed, uptime, lag, lag_p99, check_absent."
+  description = "Ids of the alert policies: check_failed, uptime, lag, lag_p99, check_absent, slot_lost, failover."
   value = {
     check_absent = google_monitoring_alert_policy.check_absent.id
     check_failed = google_monitoring_alert_policy.check_failed.id
+    failover     = google_monitoring_alert_policy.failover.id
     lag          = google_monitoring_alert_policy.lag.id
     lag_p99      = google_monitoring_alert_policy.lag_p99.id
+    slot_lost    = google_monitoring_alert_policy.slot_lost.id
     uptime       = google_monitoring_alert_policy.uptime.id
   }
+}
+
+output "dashboard_id" {
+  description = "Id of the replication dashboard (projects/PROJECT/dashboards/ID)."
+  value       = google_monitoring_dashboard.replication.id
 }
 
 output "lag_metric_type" {

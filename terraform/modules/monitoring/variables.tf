@@ -3,6 +3,15 @@
 # again here. Validations here guard only values computed in the root module
 # or taken from another module's outputs.
 
+variable "api_service_name" {
+  description = "Name of the api's Cloud Run service: the dashboard charts its requests, latency, 5xx and instances."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$", var.api_service_name))
+    error_message = "api_service_name must be a Cloud Run service name (lowercase letters, digits and hyphens, starting with a letter, at most 49 characters), not its URL."
+  }
+}
+
 variable "api_url" {
   description = "URL of the api service (https://…), target of the /status uptime check."
   type        = string
@@ -32,8 +41,12 @@ variable "check_samples" {
 }
 
 variable "check_service_name" {
-  description = "Name of the check's Cloud Run service, whose log lines feed the metrics."
+  description = "Name of the check's Cloud Run service, whose log lines feed the metrics; the dashboard charts its instances."
   type        = string
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$", var.check_service_name))
+    error_message = "check_service_name must be a Cloud Run service name (lowercase letters, digits and hyphens, starting with a letter, at most 49 characters), not its URL."
+  }
 }
 
 variable "check_url" {
