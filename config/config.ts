@@ -54,6 +54,8 @@ export interface ServerConfig {
   serviceName: string;
   /** False only for the standalone replicationCheck target, which Cloud Run IAM guards. */
   basicAuth: boolean;
+  /** Where request traces live, for log correlation. */
+  traceProject: string | undefined;
 }
 
 export interface Config {
@@ -140,6 +142,7 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
       functionTarget: v.FUNCTION_TARGET,
       serviceName: v.K_SERVICE,
       basicAuth,
+      traceProject: v.GOOGLE_CLOUD_PROJECT,
     },
     database: {
       primary: { host: v.POSTGRES_MAIN_HOST ?? '', port: v.POSTGRES_MAIN_PORT },

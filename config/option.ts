@@ -33,10 +33,7 @@ function reader<T>(schema: Parser<T>, fallback: T): (raw: string | undefined) =>
 }
 
 /** An option with a default. */
-export function option<T>(
-  schema: Parser<T>,
-  spec: Spec & { default: NoInfer<T> },
-): Option<T> {
+export function option<T>(schema: Parser<T>, spec: Spec & { default: NoInfer<T> }): Option<T> {
   return {
     read: reader(schema, spec.default),
     shown: spec.shown ?? String(spec.default),

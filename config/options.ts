@@ -126,6 +126,11 @@ export const OPTIONS = {
     default: 'api',
     description: `the function served: ${FUNCTION_TARGETS.map((t) => `\`${t}\``).join(', ')}`,
   }),
+  GOOGLE_CLOUD_PROJECT: optional(text, {
+    shown: 'unset',
+    description:
+      'the project Cloud Trace ids belong to: log lines of a request carry `projects/P/traces/T`',
+  }),
   K_SERVICE: option(text, {
     default: 'pg-replica-functions',
     description:

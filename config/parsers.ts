@@ -22,11 +22,7 @@ export function integer(min: number, max: number): Parser<number> {
 export const port = integer(1, 65535);
 
 export function oneOf<const T extends readonly string[]>(values: T): Parser<T[number]> {
-  return v.pipe(
-    v.string(),
-    v.trim(),
-    v.picklist(values, `must be one of ${values.join(', ')}`),
-  );
+  return v.pipe(v.string(), v.trim(), v.picklist(values, `must be one of ${values.join(', ')}`));
 }
 
 export const hostPort = v.pipe(

@@ -7,6 +7,8 @@ export interface Admission {
   tryEnter(): Release | undefined;
   /** Waits for a place until `deadlineAt` (epoch ms); rejects with DeadlineExceeded after. */
   enter(deadlineAt: number, totalMs: number): Promise<Release>;
+  /** Units of work inside (each on a connection) and waiting, for the metrics. */
+  load(): { inUse: number; waiting: number };
 }
 
 /**
@@ -33,6 +35,7 @@ export function createAdmission(max: number): Admission {
 
   return {
     tryEnter,
+    load: () => ({ inUse: inside, waiting: waiting.length }),
     enter(deadlineAt, totalMs) {
       const release = tryEnter();
       if (release) return Promise.resolve(release);

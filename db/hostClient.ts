@@ -26,6 +26,8 @@ export interface QueryOptions {
 
 export interface HostClient<Queries> {
   query<T>(work: (pool: Pool<Queries>) => Promise<T>, options?: QueryOptions): Promise<T>;
+  /** Queries running (one connection each) and waiting for one. */
+  load(): { inUse: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export function createHostClient<Queries>(
 
   return {
     query,
+    load: admission.load,
     async close() {
       closed = true;
       await pools.close();

@@ -2,6 +2,7 @@ import type { Route } from '../http/route.js';
 import { countryRoutes } from './country.js';
 import { countryReplicaRoutes } from './countryReplica.js';
 import type { ServiceDependencies } from './dependencies.js';
+import { metricsRoutes } from './metrics.js';
 import { openapiRoutes } from './openapi.js';
 import { replicationCheckRoutes } from './replicationCheck.js';
 import { replicationStatusRoutes } from './replicationStatus.js';
@@ -16,6 +17,7 @@ export function apiRoutes(deps: ServiceDependencies): Route[] {
     ...countryReplicaRoutes(deps.db.replica),
     ...replicationCheckRoutes(deps, true),
     ...replicationStatusRoutes(deps),
+    ...metricsRoutes(deps.metrics, true),
   ];
   return routes;
 }

@@ -6,6 +6,7 @@ import { apiRoutes } from './api.js';
 import { countryRoutes } from './country.js';
 import { countryReplicaRoutes } from './countryReplica.js';
 import type { ServiceDependencies } from './dependencies.js';
+import { metricsRoutes } from './metrics.js';
 import { replicationCheckRoutes } from './replicationCheck.js';
 import { statusRoutes } from './status.js';
 
@@ -16,12 +17,20 @@ const TARGETS: Record<FunctionTarget, (deps: ServiceDependencies) => Route[]> = 
   status: () => statusRoutes,
   country: (deps) => [...statusRoutes, ...countryRoutes(deps.db.primary)],
   countryReplica: (deps) => [...statusRoutes, ...countryReplicaRoutes(deps.db.replica)],
-  replicationCheck: (deps) => [...statusRoutes, ...replicationCheckRoutes(deps, false)],
+  // Cloud Run IAM guards the check service: its metrics take no Basic auth either.
+  replicationCheck: (deps) => [
+    ...statusRoutes,
+    ...replicationCheckRoutes(deps, false),
+    ...metricsRoutes(deps.metrics, false),
+  ],
 };
 
 /** Registers every function with the Functions Framework; FUNCTION_TARGET picks the one served. */
 export function registerFunctions(deps: ServiceDependencies): void {
   for (const [target, routes] of Object.entries(TARGETS)) {
-    functions.http(target, createRouter(routes(deps), deps));
+    functions.http(
+      target,
+      createRouter(routes(deps), { ...deps, observe: deps.metrics.observeRequest }),
+    );
   }
 }

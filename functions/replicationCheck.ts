@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { operation, type Route } from '../http/route.js';
+import { traceFields } from '../log/trace.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
 import { FAILURE_TYPES } from '../replication/failures.js';
 import * as answer from './answers.js';
@@ -98,7 +99,7 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
               problem: true,
             },
           },
-          async handle({ query }) {
+          async handle({ query, req }) {
             const window = { samples: query.samples ?? 1, intervalMs: query.interval_ms ?? 1000 };
             const result = await runReplicationCheck(
               deps.db,
@@ -106,10 +107,12 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
               window,
               deps.stopping,
             );
+            deps.metrics.recordCheck(result);
+            deps.metrics.recordTopology(result.report);
             deps.log(
               result.ok ? 'INFO' : 'ERROR',
               result.ok ? 'replication check ok' : 'replication check failed',
-              logFields(result, deps, window),
+              { ...logFields(result, deps, window), ...traceFields(req.headers) },
             );
             if (!result.ok)
               throw replicationProblem('Replication check failed', result.failures, result.report);

@@ -38,6 +38,7 @@ export function replicationStatusRoutes(deps: ServiceDependencies): Route[] {
               maxLagBytes: query.max_lag_bytes,
               maxSlotRetainedBytes: deps.replication.maxSlotRetainedBytes,
             });
+            deps.metrics.recordTopology(health.report);
             if (!health.ok)
               throw replicationProblem('Replication unhealthy', health.failures, health.report);
             return { status: 200, body: health.report };

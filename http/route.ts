@@ -5,7 +5,10 @@ export type Method = 'GET' | 'POST' | 'DELETE';
 
 export interface Reply {
   status: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is, with its media type (the page, its assets, metrics). */
+  content?: { type: string; data: string | Buffer };
   headers?: Record<string, string>;
 }
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import * as v from 'valibot';
 import { describeError, type Logger } from '../log/logger.js';
+import { traceFields } from '../log/trace.js';
 import { type CredentialSource, createAuthoriser } from './basicAuth.js';
 import { parseJsonBody, type RequestWithBody } from './body.js';
 import { errorToProblem } from './errorToProblem.js';
@@ -13,6 +14,8 @@ import { queryObject, validate } from './validation.js';
 export interface RouterOptions {
   credentials: CredentialSource | undefined;
   log: Logger;
+  /** Told of every answer: the route's path template (never the raw path), method, status, time. */
+  observe?: (route: string, method: string, status: number, seconds: number) => void;
 }
 
 interface CompiledRoute {
@@ -44,6 +47,12 @@ function compile(route: Route): CompiledRoute {
 function sendReply(res: ServerResponse, reply: Reply): void {
   res.statusCode = reply.status;
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.content) {
+    res.setHeader('Content-Type', reply.content.type);
+    res.setHeader('Content-Length', Buffer.byteLength(reply.content.data));
+    res.end(reply.content.data);
+    return;
+  }
   if (reply.body === undefined) {
     res.end();
     return;
@@ -116,6 +125,8 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
   const compiled = routes.map(compile);
   const isAuthorised = createAuthoriser(options.credentials ?? noCredentials);
   return async (req, res) => {
+    const started = performance.now();
+    let template = 'unmatched';
     try {
       const { path, query } = splitTarget(req.originalUrl ?? req.url ?? '/');
       let match: RegExpExecArray | null = null;
@@ -124,6 +135,7 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
         return match !== null;
       });
       if (!found || !match) throw notFound(`no route for ${path}`);
+      template = found.route.path;
       if (found.route.auth && !isAuthorised(req)) throw unauthorized();
       const method = (req.method === 'HEAD' ? 'GET' : req.method) as Method;
       const operation = found.route.operations[method];
@@ -136,9 +148,17 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
           method: req.method,
           path: req.path,
           ...describeError(error),
+          ...traceFields(req.headers),
         });
       }
       sendProblem(res, problem);
+    } finally {
+      options.observe?.(
+        template,
+        req.method ?? '',
+        res.statusCode,
+        (performance.now() - started) / 1000,
+      );
     }
   };
 }

@@ -1,7 +1,12 @@
-// Cloud Logging reads one JSON object per line on stdout/stderr: `severity`
-// and `message` are its fields, everything else lands in jsonPayload.
+import pino, { type DestinationStream } from 'pino';
 
-type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+// Logs through pino, as Cloud Logging reads them from stdout: one JSON object
+// a line, `severity` and `message` its fields (everything else lands in
+// jsonPayload), `time` in RFC 3339, trace correlation in the
+// logging.googleapis.com/* fields (trace.ts). Values of secret-looking keys
+// are redacted wherever they appear; secrets are never put in messages.
+
+export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
 export type Logger = (
   severity: Severity,
@@ -9,11 +14,57 @@ export type Logger = (
   fields?: Record<string, unknown>,
 ) => void;
 
-export const log: Logger = (severity, message, fields = {}) => {
-  const line = JSON.stringify({ severity, message, ...fields });
-  if (severity === 'ERROR' || severity === 'WARNING') process.stderr.write(`${line}\n`);
-  else process.stdout.write(`${line}\n`);
+const LEVEL: Record<Severity, pino.Level> = {
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARNING: 'warn',
+  ERROR: 'error',
 };
+const SEVERITY: Record<string, string> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+/** Keys whose values never reach a log line, at the top and one level down. */
+const SECRET_KEYS = [
+  'password',
+  'pass',
+  'secret',
+  'authorization',
+  'cookie',
+  'conninfo',
+  'POSTGRES_MAIN_PASSWORD',
+  'POSTGRES_REPLICATION_PASSWORD',
+  'BASIC_AUTH_USERNAME',
+  'BASIC_AUTH_PASSWORD',
+];
+export const REDACTED = '[redacted]';
+
+/** A logger writing to `destination` (stdout, synchronously, unless told). */
+export function createLogger(destination?: DestinationStream): Logger {
+  const logger = pino(
+    {
+      level: 'debug',
+      messageKey: 'message',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
+      redact: {
+        paths: SECRET_KEYS.flatMap((key) => [key, `*.${key}`]),
+        censor: REDACTED,
+      },
+    },
+    // Synchronous: a line written just before process.exit is not lost.
+    destination ?? pino.destination({ sync: true }),
+  );
+  return (severity, message, fields = {}) => logger[LEVEL[severity]](fields, message);
+}
+
+export const log: Logger = createLogger();
 
 /**
  * Error details for logs: name, message, SQLSTATE and stack, never the values

@@ -36,6 +36,12 @@ export interface CheckResult {
   failures: Failure[];
   events: ReplicationEvent[];
   replicas: ReplicaReport[];
+  /** Every heartbeat's lag per replica endpoint, in order (ms; an unseen one as the time waited). */
+  lags: Map<string, number[]>;
+  /** Per endpoint, one value per heartbeat of `beatsAt`; null where it could not be checked. */
+  lagsByBeat: Map<string, (number | null)[]>;
+  /** When the window's heartbeats were written (epoch ms), in order. */
+  beatsAt: number[];
   report: Record<string, unknown>;
 }
 
@@ -172,6 +178,16 @@ export async function runReplicationCheck(
     failures,
     events,
     replicas,
+    lags: new Map(
+      [...(result?.endpoints ?? new Map())].map(([endpoint, samples]) => [endpoint, samples.lags]),
+    ),
+    lagsByBeat: new Map(
+      [...(result?.endpoints ?? new Map())].map(([endpoint, samples]) => [
+        endpoint,
+        samples.byBeat,
+      ]),
+    ),
+    beatsAt: result?.beats.map((beat) => beat.at) ?? [],
     report: {
       status: failures.length === 0 ? 'ok' : 'failing',
       prober: settings.prober,

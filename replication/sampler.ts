@@ -22,6 +22,8 @@ export interface Beat {
   sequence: number;
   /** performance.now() when the primary acknowledged the commit. */
   committedAt: number;
+  /** The same moment as epoch ms, for the history. */
+  at: number;
   /** At or after the end of the heartbeat's commit record. */
   lsn: string;
 }
@@ -41,6 +43,8 @@ export interface EndpointSamples {
   seen: number;
   /** In heartbeat order: the lag of each seen one, the time waited for each unseen one. */
   lags: number[];
+  /** One per heartbeat it was asked to show, in order; null where it could not be checked. */
+  byBeat: (number | null)[];
   /** Heartbeats that could not be checked: the replica was unreachable. */
   unreachable: number;
   lastError: string | undefined;
@@ -77,11 +81,13 @@ interface Poller {
  */
 function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poller {
   const outstanding: Beat[] = [];
+  const added: number[] = [];
   const byIndex = new Map<number, number>();
   const result: EndpointSamples = {
     samples: 0,
     seen: 0,
     lags: [],
+    byBeat: [],
     unreachable: 0,
     lastError: undefined,
     first: undefined,
@@ -157,6 +163,7 @@ function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poll
       });
     }
     result.lags = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, lag]) => lag);
+    result.byBeat = added.map((index) => byIndex.get(index) ?? null);
   })();
 
   const notify = () => {
@@ -166,6 +173,7 @@ function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poll
   return {
     add(beat) {
       outstanding.push(beat);
+      added.push(beat.index);
       result.samples++;
       notify();
     },
@@ -185,7 +193,13 @@ async function writeBeat(db: DatabaseClients, prober: string, index: number) {
     const [position] = await queries.walInsertLsn.execute();
     if (!row) throw new Error('the heartbeat upsert returned no row');
     return {
-      beat: { index, sequence: Number(row.sequence), committedAt, lsn: position?.lsn ?? '' },
+      beat: {
+        index,
+        sequence: Number(row.sequence),
+        committedAt,
+        at: Date.now(),
+        lsn: position?.lsn ?? '',
+      },
       row,
     };
   });

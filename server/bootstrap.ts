@@ -1,5 +1,6 @@
 import { ConfigError, parseConfig } from '../config/config.js';
 import { log as defaultLog, type Logger } from '../log/logger.js';
+import { setTraceProject } from '../log/trace.js';
 import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
 import { SecretResolutionError } from '../secrets/secretStore.js';
 import type { RunningService } from './service.js';
@@ -24,6 +25,7 @@ export async function bootstrap(
   const log = options.log ?? defaultLog;
   try {
     const config = parseConfig(env);
+    setTraceProject(config.server.traceProject);
     // Secret Manager answers while the server's modules load.
     const [secrets, { startService }] = await Promise.all([
       loadConfiguredSecrets(config.secrets),

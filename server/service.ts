@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import { createDatabaseClients } from '../db/clients.js';
 import { registerFunctions } from '../functions/index.js';
+import { createMetrics } from '../functions/metrics.js';
 import { describeError, type Logger } from '../log/logger.js';
 import type { SecretStore } from '../secrets/secretStore.js';
 import { basicAuthCredentials, databasePasswords } from './credentials.js';
@@ -67,6 +68,7 @@ export async function startService(
   const stopping = new AbortController();
   registerFunctions({
     db,
+    metrics: createMetrics(db),
     stopping: stopping.signal,
     credentials: config.server.basicAuth ? basicAuthCredentials(secrets) : undefined,
     log,

@@ -112,6 +112,8 @@ const probes: Probe[] = [
   { operation: 'GET /status/replication', path: '/status/replication?max_lag_ms=x' },
   { operation: 'GET /status/replication', path: '/status/replication', auth: false },
   { operation: 'GET /status/replication', path: '/status/replication', hostsDown: true },
+  { operation: 'GET /metrics', path: '/metrics' },
+  { operation: 'GET /metrics', path: '/metrics', auth: false },
 ];
 
 it("answers exactly the statuses each operation's document lists", async () => {

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { TestPair } from './testPair.js';
 
 /** ALTER SYSTEM on one server, reload, and wait until it reads the new value. */
@@ -12,12 +12,11 @@ export async function setSetting(
   await sql.unsafe(`alter system set ${name} = '${value.replace(/'/g, "''")}'`);
   await sql`select pg_reload_conf()`;
   const [wanted] = await sql`select ${value}::text as value`;
-  await expect
-    .poll(async () => {
-      const [row] = await sql`select setting, unit from pg_settings where name = ${name}`;
-      return row?.unit === 'ms' ? `${row.setting}ms` : row?.setting;
-    })
-    .toBe(wanted?.value);
+  // vi.waitFor, not expect.poll: it also works in hooks.
+  await vi.waitFor(async () => {
+    const [row] = await sql`select setting, unit from pg_settings where name = ${name}`;
+    expect(row?.unit === 'ms' ? `${row.setting}ms` : row?.setting).toBe(wanted?.value);
+  });
 }
 
 /** recovery_min_apply_delay on one standby: it applies every commit that much later. */

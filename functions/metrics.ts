@@ -1,0 +1,178 @@
+import client from 'prom-client';
+import type { DatabaseClients } from '../db/clients.js';
+import type { SlotRow, StandbyRow } from '../db/replicationQueries.js';
+import { operation, type Route } from '../http/route.js';
+import type { CheckResult } from '../replication/check.js';
+import * as answer from './answers.js';
+
+export interface Metrics {
+  registry: client.Registry;
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  recordCheck(result: CheckResult): void;
+  /** The primary's view of its standbys and slots, as a check or a health read found it. */
+  recordTopology(report: Record<string, unknown>): void;
+}
+
+const WAL_STATUSES = ['reserved', 'extended', 'unreserved', 'lost'];
+const seconds = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? undefined : ms / 1000;
+
+/**
+ * Prometheus metrics (prom-client). Labels stay bounded: replica endpoints
+ * and standby, slot and route names come from the configuration and the
+ * cluster, never from a request (no raw paths, codes or LSNs).
+ */
+export function createMetrics(db: DatabaseClients): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const lag = new client.Histogram({
+    name: 'pg_replica_commit_visible_lag_seconds',
+    help: 'Time from the primary acknowledging a heartbeat commit to a replica showing it; a heartbeat not shown counts as the time waited',
+    labelNames: ['replica'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const standbyLag = (kind: string) =>
+    new client.Gauge({
+      name: `pg_replica_standby_${kind}_lag_seconds`,
+      help: `The ${kind} lag of each standby as the primary sees it (pg_stat_replication)`,
+      labelNames: ['application_name'],
+      registers,
+    });
+  const standbyGauges = {
+    write: standbyLag('write'),
+    flush: standbyLag('flush'),
+    replay: standbyLag('replay'),
+  };
+  const replayBytes = new client.Gauge({
+    name: 'pg_replica_standby_replay_lag_bytes',
+    help: 'WAL each standby has not replayed yet, as the primary sees it',
+    labelNames: ['application_name'],
+    registers,
+  });
+  const slotRetained = new client.Gauge({
+    name: 'pg_replica_slot_retained_wal_bytes',
+    help: 'WAL each replication slot keeps from being recycled',
+    labelNames: ['slot'],
+    registers,
+  });
+  const slotStatus = new client.Gauge({
+    name: 'pg_replica_slot_wal_status',
+    help: "1 for each slot's current wal_status (reserved, extended, unreserved, lost), 0 for the others",
+    labelNames: ['slot', 'wal_status'],
+    registers,
+  });
+  const runs = new client.Counter({
+    name: 'pg_replica_check_runs_total',
+    help: 'Replication check runs, by result',
+    labelNames: ['result'],
+    registers,
+  });
+  const failures = new client.Counter({
+    name: 'pg_replica_check_failures_total',
+    help: 'Replication check runs that found each failure type',
+    labelNames: ['type'],
+    registers,
+  });
+  const requests = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests, by route pattern, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers,
+  });
+  const hosts = [
+    ['primary', db.primary],
+    ['replica', db.replica],
+    ...db.endpoints.map(({ endpoint, client: host }) => [endpoint, host] as const),
+  ] as const;
+  new client.Gauge({
+    name: 'pg_replica_pool_connections_in_use',
+    help: 'Queries running on each host, one connection each',
+    labelNames: ['host'],
+    registers,
+    collect() {
+      for (const [name, host] of hosts) this.set({ host: name }, host.load().inUse);
+    },
+  });
+  new client.Gauge({
+    name: 'pg_replica_pool_waiting',
+    help: 'Queries waiting for a connection to each host',
+    labelNames: ['host'],
+    registers,
+    collect() {
+      for (const [name, host] of hosts) this.set({ host: name }, host.load().waiting);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest(route, method, status, duration) {
+      requests.observe({ route, method, status: String(status) }, duration);
+    },
+    recordCheck(result) {
+      runs.inc({ result: result.ok ? 'ok' : 'failing' });
+      for (const type of new Set(result.failures.map((failure) => failure.type)))
+        failures.inc({ type });
+      for (const [replica, lags] of result.lags) {
+        for (const ms of lags) lag.observe({ replica }, ms / 1000);
+      }
+    },
+    recordTopology(report) {
+      const standbys = (report.standbys ?? []) as StandbyRow[];
+      const slots = (report.replication_slots ?? []) as SlotRow[];
+      if (report.primary === null) return; // not read: keep what was known
+      for (const gauge of [...Object.values(standbyGauges), replayBytes, slotRetained, slotStatus])
+        gauge.reset();
+      for (const standby of standbys) {
+        const labels = { application_name: standby.application_name };
+        const set = (gauge: client.Gauge, value: number | undefined) =>
+          value === undefined ? undefined : gauge.set(labels, value);
+        set(standbyGauges.write, seconds(standby.write_lag_ms));
+        set(standbyGauges.flush, seconds(standby.flush_lag_ms));
+        set(standbyGauges.replay, seconds(standby.replay_lag_ms));
+        set(replayBytes, standby.replay_lag_bytes ?? undefined);
+      }
+      for (const slot of slots) {
+        if (slot.retained_wal_bytes !== null)
+          slotRetained.set({ slot: slot.slot_name }, slot.retained_wal_bytes);
+        for (const status of WAL_STATUSES) {
+          slotStatus.set(
+            { slot: slot.slot_name, wal_status: status },
+            slot.wal_status === status ? 1 : 0,
+          );
+        }
+      }
+    },
+  };
+}
+
+/** GET /metrics: the Prometheus text exposition. */
+export function metricsRoutes(metrics: Metrics, auth: boolean): Route[] {
+  return [
+    {
+      path: '/metrics',
+      auth,
+      operations: {
+        GET: operation({
+          summary:
+            'Prometheus metrics: per-replica lag histogram, standbys, slots, checks, requests, pools',
+          answers: {
+            200: { description: 'Prometheus text exposition format 0.0.4' },
+            401: answer.unauthorized,
+          },
+          async handle() {
+            return {
+              status: 200,
+              content: {
+                type: metrics.registry.contentType,
+                data: await metrics.registry.metrics(),
+              },
+            };
+          },
+        }),
+      },
+    },
+  ];
+}
