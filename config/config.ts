@@ -45,6 +45,8 @@ export interface ReplicationConfig {
   maxLagMs: number;
   expectedStandbys: number;
   maxSlotRetainedBytes: number;
+  /** Sampled windows older than this are pruned from the history. */
+  historyHours: number;
 }
 
 export interface ServerConfig {
@@ -165,6 +167,7 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
       maxLagMs: v.REPLICA_MAX_LAG_MS,
       expectedStandbys: v.EXPECTED_STANDBYS,
       maxSlotRetainedBytes: v.REPLICA_MAX_SLOT_RETAINED_BYTES,
+      historyHours: v.REPLICATION_HISTORY_HOURS,
     },
     secrets: {
       settings,

@@ -93,6 +93,10 @@ export const OPTIONS = {
     shown: '1073741824 (1 GiB)',
     description: 'an inactive replication slot retaining more WAL is a failure',
   }),
+  REPLICATION_HISTORY_HOURS: option(integer(1, 720), {
+    default: 24,
+    description: 'how long sampled windows are kept on the primary for the live page',
+  }),
   BASIC_AUTH_USERNAME: optional(secret, {
     shown: 'required when the main host is set',
     secret: true,

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 // The API's names are the columns' names: the country the API reads and
 // writes is a row of this table, and its request schema is derived from it
@@ -44,3 +54,41 @@ export const replicationHeartbeat = pgTable('replication_heartbeat', {
   systemIdentifier: text('system_identifier'),
   timeline: integer('timeline'),
 });
+
+/** One replica's figures in a stored window; `lags` has one entry per heartbeat (null: unchecked). */
+export interface WindowReplica {
+  endpoint: string;
+  ok: boolean;
+  role: string;
+  application_name: string | null;
+  samples: number;
+  seen: number;
+  lags: (number | null)[];
+  lag_ms: Record<'last' | 'p50' | 'p90' | 'p99' | 'max', number | null>;
+  replay_lsn: string | null;
+  timeline: number | null;
+  failures: { type: string; detail: string }[];
+}
+
+// Every sampling window, one row each (written in one statement that also
+// prunes rows older than REPLICATION_HISTORY_HOURS): what the live page
+// charts, the same whichever instance serves it, kept across restarts.
+export const replicationWindow = pgTable(
+  'replication_window',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    prober: text().notNull(),
+    started_at: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
+    ended_at: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
+    ok: boolean().notNull(),
+    interval_ms: integer().notNull(),
+    threshold_ms: integer().notNull(),
+    /** When each heartbeat was written, epoch ms. */
+    beats_at: jsonb().$type<number[]>().notNull(),
+    replicas: jsonb().$type<WindowReplica[]>().notNull(),
+    failures: jsonb().$type<{ type: string; detail: string; endpoint?: string }[]>().notNull(),
+    events: jsonb().$type<{ type: string; detail: string }[]>().notNull(),
+    slots: jsonb().$type<Record<string, unknown>[]>().notNull(),
+  },
+  (table) => [index('replication_window_ended_at').on(table.ended_at)],
+);

@@ -4,9 +4,11 @@
 process.env.NODE_ENV ??= 'production';
 
 import { readOption } from '../config/config.js';
+import { parseSecretSetting } from '../config/secretReference.js';
 import { log } from '../log/logger.js';
 import { bootstrap } from '../server/bootstrap.js';
 import { type LocalDefault, startLocalDefault } from './localDefault.js';
+import { startSampler } from './sampler.js';
 
 let local: LocalDefault | undefined;
 if (!readOption(process.env, 'POSTGRES_MAIN_HOST')) {
@@ -43,5 +45,26 @@ if (user) {
     'Basic credentials: from BASIC_AUTH_USERNAME / BASIC_AUTH_PASSWORD (a missing one is in the state file)',
   );
   console.log(`try: curl -u "$BASIC_AUTH_USERNAME:$BASIC_AUTH_PASSWORD" ${service.url}/country/US`);
+}
+
+// The page needs sampling windows; Cloud Scheduler drives them in a
+// deployment, this process does locally (with credentials it knows as values).
+const target = readOption(process.env, 'FUNCTION_TARGET');
+const username = parseSecretSetting(local?.env.BASIC_AUTH_USERNAME ?? '');
+const password = parseSecretSetting(local?.env.BASIC_AUTH_PASSWORD ?? '');
+if ((target === 'api' || target === 'replicationCheck') && local) {
+  const basic =
+    username.kind === 'literal' && password.kind === 'literal'
+      ? `Basic ${Buffer.from(`${username.value}:${password.value}`).toString('base64')}`
+      : undefined;
+  if (basic || target === 'replicationCheck') {
+    const sampler = startSampler(service.url, basic ?? '');
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => sampler.stop());
+    if (target === 'api') {
+      console.log(
+        `live page: ${service.url}/ (same credentials; a 60 × 1 s sampling window runs in the background)`,
+      );
+    }
+  }
 }
 console.log('Ctrl-C stops the server and every PostgreSQL process.');

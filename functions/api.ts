@@ -2,8 +2,10 @@ import type { Route } from '../http/route.js';
 import { countryRoutes } from './country.js';
 import { countryReplicaRoutes } from './countryReplica.js';
 import type { ServiceDependencies } from './dependencies.js';
+import { historyRoutes } from './history.js';
 import { metricsRoutes } from './metrics.js';
 import { openapiRoutes } from './openapi.js';
+import { pageRoutes } from './page.js';
 import { replicationCheckRoutes } from './replicationCheck.js';
 import { replicationStatusRoutes } from './replicationStatus.js';
 import { statusRoutes } from './status.js';
@@ -18,6 +20,8 @@ export function apiRoutes(deps: ServiceDependencies): Route[] {
     ...replicationCheckRoutes(deps, true),
     ...replicationStatusRoutes(deps),
     ...metricsRoutes(deps.metrics, true),
+    ...historyRoutes(deps),
+    ...pageRoutes(),
   ];
   return routes;
 }

@@ -1,8 +1,10 @@
 import * as v from 'valibot';
+import { DatabaseUnavailableError } from '../db/errors.js';
 import { operation, type Route } from '../http/route.js';
 import { traceFields } from '../log/trace.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
 import { FAILURE_TYPES } from '../replication/failures.js';
+import { storeWindow, windowRecord } from '../replication/history.js';
 import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { replicationProblem } from './replicationProblem.js';
@@ -72,6 +74,20 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
  * Scheduler calls it with an OIDC token, so it takes none.
  */
 export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean): Route[] {
+  // The window goes to the history the live page reads; while the primary is
+  // down it cannot, and the log line (which carries every figure) says so.
+  async function store(result: CheckResult, window: Window) {
+    if (result.beatsAt.length === 0) return { history_stored: false };
+    try {
+      const record = windowRecord(result, deps.replication, window.intervalMs);
+      await storeWindow(deps.db.primary, record, deps.replication.historyHours);
+      return { history_stored: true };
+    } catch (error) {
+      if (!(error instanceof DatabaseUnavailableError)) throw error;
+      return { history_stored: false, history_error: error.message };
+    }
+  }
+
   return [
     {
       path: '/replication_check',
@@ -109,11 +125,13 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             );
             deps.metrics.recordCheck(result);
             deps.metrics.recordTopology(result.report);
+            const history = await store(result, window);
             deps.log(
               result.ok ? 'INFO' : 'ERROR',
               result.ok ? 'replication check ok' : 'replication check failed',
-              { ...logFields(result, deps, window), ...traceFields(req.headers) },
+              { ...logFields(result, deps, window), ...history, ...traceFields(req.headers) },
             );
+            Object.assign(result.report, history);
             if (!result.ok)
               throw replicationProblem('Replication check failed', result.failures, result.report);
             return { status: 200, body: result.report };

@@ -114,6 +114,14 @@ const probes: Probe[] = [
   { operation: 'GET /status/replication', path: '/status/replication', hostsDown: true },
   { operation: 'GET /metrics', path: '/metrics' },
   { operation: 'GET /metrics', path: '/metrics', auth: false },
+  { operation: 'GET /replication/history', path: '/replication/history' },
+  { operation: 'GET /replication/history', path: '/replication/history?minutes=0' },
+  { operation: 'GET /replication/history', path: '/replication/history', auth: false },
+  { operation: 'GET /replication/history', path: '/replication/history', hostsDown: true },
+  { operation: 'GET /', path: '/' },
+  { operation: 'GET /', path: '/', auth: false },
+  { operation: 'GET /assets/{name}', path: '/assets/page.js' },
+  { operation: 'GET /assets/{name}', path: '/assets/nothing.js' },
 ];
 
 it("answers exactly the statuses each operation's document lists", async () => {

@@ -92,6 +92,13 @@ describe('the container image', () => {
       expect((await api.request('GET', '/status', { auth: false })).json).toEqual({ status: 'ok' });
       expect((await api.request('GET', '/country/US')).status).toBe(200);
       expect((await api.request('GET', '/country_replica/US')).status).toBe(200);
+      // The page's own files are copied into the bundle by the build.
+      expect((await api.request('GET', '/')).text).toContain('<div id="chart"');
+      for (const asset of ['page.js', 'page.css', 'uPlot.iife.min.js', 'uPlot.min.css']) {
+        expect((await api.request('GET', `/assets/${asset}`, { auth: false })).status, asset).toBe(
+          200,
+        );
+      }
     } finally {
       bundle.child.kill('SIGTERM');
       await bundle.exited;

@@ -42,5 +42,7 @@ locals {
     EXPECTED_STANDBYS               = tostring(var.expected_standbys)
     POSTGRES_REPLICA_ENDPOINTS      = local.replica_endpoints
     REPLICA_MAX_SLOT_RETAINED_BYTES = tostring(var.replica_max_slot_retained_bytes)
+    # Log lines of a request carry its Cloud Trace id in this project.
+    GOOGLE_CLOUD_PROJECT = var.project_id
   }
 }

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as v from 'valibot';
+import { notFound } from '../http/problems.js';
+import { operation, type Route } from '../http/route.js';
+import * as answer from './answers.js';
+
+// The live page and what it loads, all from this origin: no CDN, no front-end
+// build. uPlot comes from its npm package; the page's own files sit in page/
+// beside this module (copied to dist/ by the build).
+const require = createRequire(import.meta.url);
+const own = (name: string) => fileURLToPath(new URL(`./page/${name}`, import.meta.url));
+const uplot = (name: string) => require.resolve(`uplot/dist/${name}`);
+
+const ASSETS = {
+  'uPlot.iife.min.js': { file: uplot('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.min.css': { file: uplot('uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  'page.js': { file: own('page.js'), type: 'text/javascript; charset=utf-8' },
+  'page.css': { file: own('page.css'), type: 'text/css; charset=utf-8' },
+} as const;
+type AssetName = keyof typeof ASSETS;
+
+const loaded = new Map<string, Buffer>();
+const read = (file: string) => {
+  const data = loaded.get(file) ?? readFileSync(file);
+  loaded.set(file, data);
+  return data;
+};
+
+// The page's own script and styles are its code; the browser may keep them an hour.
+const CACHE = { 'Cache-Control': 'private, max-age=3600' };
+
+/** GET /: the live page (Basic auth); GET /assets/{name}: its script and styles. */
+export function pageRoutes(): Route[] {
+  return [
+    {
+      path: '/',
+      auth: true,
+      operations: {
+        GET: operation({
+          summary: 'The live page: lag per replica over the last hour, states, slots, events',
+          answers: { 200: { description: 'HTML' }, 401: answer.unauthorized },
+          handle: () => ({
+            status: 200,
+            content: { type: 'text/html; charset=utf-8', data: read(own('index.html')) },
+            headers: { 'Cache-Control': 'no-store' },
+          }),
+        }),
+      },
+    },
+    {
+      path: '/assets/{name}',
+      auth: false,
+      operations: {
+        GET: operation({
+          summary: 'The live page’s script, styles and chart library',
+          params: v.strictObject({ name: v.string() }),
+          answers: { 200: { description: 'The asset' }, 404: answer.notFound },
+          handle: ({ params }) => {
+            const asset = ASSETS[params.name as AssetName];
+            if (!asset) throw notFound(`no asset ${params.name}`);
+            return {
+              status: 200,
+              content: { type: asset.type, data: read(asset.file) },
+              headers: CACHE,
+            };
+          },
+        }),
+      },
+    },
+  ];
+}

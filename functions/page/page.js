@@ -1,0 +1,260 @@
+// The live page. Every second it reads /status/replication (each replica read
+// directly: a stopped one shows as failing within a second or two); every ten
+// seconds /replication/history (the sampled windows it charts). It uses the
+// Basic credentials the browser already holds for this origin.
+
+const HEALTH_MS = 1000;
+const HISTORY_MS = 10_000;
+const COLORS = ['#2471a3', '#d35400', '#16a085', '#8e44ad', '#c0392b', '#7f8c8d'];
+
+const state = { history: null, historyError: null, health: null, chart: null, chartKey: '' };
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  return { ok: response.ok, status: response.status, body };
+}
+
+const ms = (value) => (value === null || value === undefined ? '–' : `${value.toFixed(1)} ms`);
+const clock = (iso) => new Date(iso).toLocaleTimeString();
+
+function el(tag, text, attributes = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+/** Every heartbeat of every window, with each replica's lag at it (null: unknown). */
+function chartData(history) {
+  const endpoints = history.endpoints;
+  const points = [];
+  for (const window of history.windows) {
+    window.beats_at.forEach((at, index) => {
+      const lags = endpoints.map((endpoint) => {
+        const replica = window.replicas.find((r) => r.endpoint === endpoint);
+        return replica?.lags?.[index] ?? null;
+      });
+      points.push([at / 1000, lags]);
+    });
+  }
+  points.sort((a, b) => a[0] - b[0]);
+  const xs = points.map(([x]) => x);
+  const series = endpoints.map((_, i) => points.map(([, lags]) => lags[i]));
+  const threshold = xs.map(() => history.threshold_ms);
+  return { endpoints, data: [xs, ...series, threshold] };
+}
+
+function labelOf(endpoint, history) {
+  const latest = history.windows.at(-1)?.replicas.find((r) => r.endpoint === endpoint);
+  return latest?.application_name ? `${endpoint} (${latest.application_name})` : endpoint;
+}
+
+function drawChart() {
+  const history = state.history;
+  const container = document.getElementById('chart');
+  if (!history) return;
+  const { endpoints, data } = chartData(history);
+  const note = document.getElementById('chart-note');
+  note.textContent =
+    data[0].length === 0
+      ? 'No sampling window has ended in the last hour yet.'
+      : `${history.windows.length} windows, ${data[0].length} heartbeats; the dashed line is the threshold.`;
+  const key = endpoints.join(',');
+  if (state.chart && state.chartKey === key) {
+    state.chart.setData(data);
+    return;
+  }
+  state.chart?.destroy();
+  container.replaceChildren();
+  const options = {
+    width: Math.max(320, container.clientWidth),
+    height: 320,
+    scales: { x: { time: true }, y: { distr: 3 } },
+    axes: [{}, { label: 'ms' }],
+    series: [
+      {},
+      ...endpoints.map((endpoint, i) => ({
+        label: labelOf(endpoint, history),
+        stroke: COLORS[i % COLORS.length],
+        width: 1.5,
+        spanGaps: false,
+        points: { show: false },
+        value: (_, v) => ms(v),
+      })),
+      {
+        label: `threshold ${history.threshold_ms} ms`,
+        stroke: '#c0392b',
+        dash: [6, 6],
+        width: 1,
+        points: { show: false },
+      },
+    ],
+  };
+  state.chart = new uPlot(options, data, container);
+  state.chartKey = key;
+  container.dataset.replicaSeries = String(endpoints.length);
+}
+
+function renderReplicas() {
+  const body = document.querySelector('#replicas tbody');
+  const health = state.health;
+  const latest = state.history?.windows.at(-1);
+  const endpoints = health?.replicas?.map((r) => r.endpoint) ?? state.history?.endpoints ?? [];
+  body.replaceChildren(
+    ...endpoints.map((endpoint) => {
+      const live = health?.replicas?.find((r) => r.endpoint === endpoint);
+      const sampled = latest?.replicas.find((r) => r.endpoint === endpoint);
+      const failing = live && !live.ok;
+      const primary = live?.role === 'primary';
+      const status = primary
+        ? 'primary'
+        : failing
+          ? `failing: ${live.failures.map((f) => f.type).join(', ')}`
+          : live
+            ? 'ok'
+            : 'unknown';
+      const row = el('tr', undefined, {
+        'data-endpoint': endpoint,
+        'data-state': primary ? 'primary' : failing ? 'failing' : live ? 'ok' : 'unknown',
+      });
+      row.append(
+        el(
+          'td',
+          sampled?.application_name ? `${endpoint} (${sampled.application_name})` : endpoint,
+        ),
+        el('td', status, failing ? { title: live.failures.map((f) => f.detail).join('\n') } : {}),
+        el('td', ms(sampled?.lag_ms?.last)),
+        el('td', ms(sampled?.lag_ms?.p99)),
+        el('td', live?.replay_lsn ?? sampled?.replay_lsn ?? '–'),
+        el('td', String(live?.timeline ?? sampled?.timeline ?? '–')),
+      );
+      return row;
+    }),
+  );
+}
+
+function renderSlots() {
+  const body = document.querySelector('#slots tbody');
+  const slots = state.health?.replication_slots ?? state.history?.windows.at(-1)?.slots ?? [];
+  if (slots.length === 0) {
+    body.replaceChildren(el('tr', undefined, {}));
+    body.firstChild.append(el('td', 'No replication slots.', { colspan: '4' }));
+    return;
+  }
+  body.replaceChildren(
+    ...slots.map((slot) => {
+      const row = el('tr');
+      row.append(
+        el('td', slot.slot_name),
+        el('td', slot.active ? 'yes' : 'no'),
+        el('td', slot.wal_status ?? '–'),
+        el('td', slot.retained_wal_bytes === null ? '–' : `${slot.retained_wal_bytes} bytes`),
+      );
+      return row;
+    }),
+  );
+}
+
+function renderEvents() {
+  const list = document.getElementById('events');
+  const items = [];
+  for (const failure of state.health?.failures ?? []) {
+    items.push({ at: new Date().toISOString(), text: `now: ${failure.type}: ${failure.detail}` });
+  }
+  for (const window of [...(state.history?.windows ?? [])].reverse()) {
+    for (const event of window.events)
+      items.push({ at: window.ended_at, text: `${event.type}: ${event.detail}` });
+    for (const failure of window.failures) {
+      items.push({ at: window.ended_at, text: `${failure.type}: ${failure.detail}` });
+    }
+  }
+  if (items.length === 0) {
+    list.replaceChildren(el('li', 'None in the last hour.'));
+    return;
+  }
+  list.replaceChildren(
+    ...items.slice(0, 15).map(({ at, text }) => {
+      const item = el('li');
+      item.append(el('time', clock(at), { datetime: at }), document.createTextNode(text));
+      return item;
+    }),
+  );
+}
+
+function renderSummary() {
+  const summary = document.getElementById('summary');
+  const latest = state.history?.windows.at(-1);
+  const replicas = state.health?.replicas?.length ?? state.history?.endpoints.length ?? 0;
+  const threshold = state.history?.threshold_ms ?? state.health?.max_lag_ms;
+  const parts = [`${replicas} replica endpoint(s) verified`];
+  if (threshold !== undefined) parts.push(`threshold ${threshold} ms`);
+  if (latest)
+    parts.push(`last window ended ${clock(latest.ended_at)} (${latest.ok ? 'ok' : 'failing'})`);
+  if (state.health) parts.push(`now ${state.health.status === 'ok' ? 'healthy' : 'unhealthy'}`);
+  summary.textContent = parts.join(' · ');
+}
+
+function renderBanner() {
+  const banner = document.getElementById('banner');
+  const primaryDown = state.health?.failures?.some((f) => f.type === 'primary-unreachable');
+  let text = '';
+  if (primaryDown || state.historyError === 503) {
+    text =
+      'The primary is unreachable: sampling windows can be neither stored nor read, so their ' +
+      'figures are only in the logs (Cloud Logging, jsonPayload.check="replication").';
+  } else if (state.historyError) {
+    text = `The history could not be read (HTTP ${state.historyError}).`;
+  }
+  banner.hidden = text === '';
+  banner.textContent = text;
+}
+
+function render() {
+  renderSummary();
+  renderBanner();
+  renderReplicas();
+  renderSlots();
+  renderEvents();
+}
+
+async function refreshHealth() {
+  try {
+    const answer = await getJson('/status/replication');
+    // 503 means unhealthy, and still carries every replica.
+    if (answer.body?.replicas) state.health = answer.body;
+  } catch {
+    state.health = null;
+  }
+  render();
+}
+
+async function refreshHistory() {
+  try {
+    const answer = await getJson('/replication/history?minutes=60');
+    if (answer.ok) {
+      state.history = answer.body;
+      state.historyError = null;
+      drawChart();
+    } else {
+      state.historyError = answer.status;
+    }
+  } catch {
+    state.historyError = 'unreachable';
+  }
+  render();
+}
+
+refreshHistory();
+refreshHealth();
+setInterval(refreshHealth, HEALTH_MS);
+setInterval(refreshHistory, HISTORY_MS);
+window.addEventListener('resize', () => {
+  const container = document.getElementById('chart');
+  state.chart?.setSize({ width: Math.max(320, container.clientWidth), height: 320 });
+});

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunningService } from '../server/service.js';
+import { httpClient } from './support/http.js';
+import { startTestService } from './support/service.js';
+import { startTestPair, type TestPair } from './support/testPair.js';
+
+// The history the live page reads: on the primary, so the same whichever
+// instance serves it and kept across restarts; pruned as windows are stored.
+let pair: TestPair;
+const running: RunningService[] = [];
+const logLines: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  pair = await startTestPair({ standbys: 2 });
+});
+afterAll(async () => {
+  await Promise.all(running.map((service) => service.close()));
+  await pair?.stop();
+});
+
+async function service(name: string) {
+  const started = await startTestService(
+    { ...pair.env, K_SERVICE: name, DB_CONNECT_TIMEOUT_MS: '500' },
+    (_severity, _message, fields = {}) => {
+      if (fields.check === 'replication') logLines.push(fields);
+    },
+  );
+  running.push(started);
+  return { started, api: httpClient(started.url, pair.env) };
+}
+
+it('stores every window on the primary: another instance, and a restarted one, read it', async () => {
+  const writer = await service('history-writer');
+  const answer = await writer.api.request('POST', '/replication_check?samples=4&interval_ms=150');
+  expect(answer.status).toBe(200);
+  expect(answer.json.history_stored).toBe(true);
+  await writer.started.close();
+
+  const reader = await service('history-reader');
+  const history = await reader.api.request('GET', '/replication/history?minutes=5');
+  expect(history.status).toBe(200);
+  expect(history.json.endpoints).toEqual(pair.endpoints);
+  const [window] = history.json.windows.filter(
+    (w: { prober: string }) => w.prober === 'history-writer',
+  );
+  expect(window).toMatchObject({ ok: true, interval_ms: 150, threshold_ms: 5000 });
+  expect(window.beats_at).toHaveLength(4);
+  expect(Date.parse(window.ended_at)).toBeGreaterThan(Date.parse(window.started_at));
+  for (const [index, replica] of window.replicas.entries()) {
+    expect(replica).toMatchObject({ endpoint: pair.endpoints[index], seen: 4 });
+    expect(replica.lags).toHaveLength(4);
+    for (const lag of replica.lags) expect(lag).toBeGreaterThan(0);
+  }
+});
+
+it('prunes windows older than REPLICATION_HISTORY_HOURS in the statement that stores one', async () => {
+  const primary = pair.superuser('primary');
+  const old = (hours: number) => primary`
+    insert into replication_window
+      (prober, started_at, ended_at, ok, interval_ms, threshold_ms, beats_at, replicas, failures, events, slots)
+    values (${`aged-${hours}h`}, now() - make_interval(hours => ${hours}), now() - make_interval(hours => ${hours}),
+            true, 1000, 5000, '[]', '[]', '[]', '[]', '[]')`;
+  await old(25);
+  await old(23);
+  const { api } = await service('history-pruner');
+  expect((await api.request('POST', '/replication_check')).status).toBe(200);
+  const probers = (await primary`select prober from replication_window`).map((row) => row.prober);
+  expect(probers).not.toContain('aged-25h');
+  expect(probers).toContain('aged-23h');
+  expect(probers).toContain('history-pruner');
+});
+
+it('while the primary is down, a window is only in the log line, and the history says it is unavailable', async () => {
+  const { api } = await service('history-outage');
+  await pair.pair.primary.stop();
+  try {
+    logLines.length = 0;
+    const answer = await api.request('POST', '/replication_check');
+    expect(answer.status).toBe(503);
+    expect(answer.json.type).toBe('urn:pg-replica-functions:problem:primary-unreachable');
+    expect(answer.json.history_stored).toBe(false);
+    expect(logLines.at(-1)).toMatchObject({
+      history_stored: false,
+      failure_type: 'primary-unreachable',
+    });
+    const history = await api.request('GET', '/replication/history');
+    expect(history.status).toBe(503);
+    expect(history.headers.get('retry-after')).toBe('1');
+  } finally {
+    await pair.pair.restart('primary');
+  }
+});
