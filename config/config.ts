@@ -127,9 +127,18 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
   if (basicAuth && username?.kind === 'literal' && username.value.includes(':')) {
     problems.push('BASIC_AUTH_USERNAME must not contain ":"');
   }
+  const replica = { host: v.POSTGRES_REPLICATION_HOST ?? '', port: v.POSTGRES_REPLICATION_PORT };
+  const replicaEndpoints = v.POSTGRES_REPLICA_ENDPOINTS?.map((endpoint) => ({
+    host: endpoint.host,
+    port: endpoint.port ?? replica.port,
+  })) ?? [replica];
+  // `a` and `a:5432` are the same replica once the default port applies.
+  const keys = replicaEndpoints.map((endpoint) => `${endpoint.host}:${endpoint.port}`);
+  if (new Set(keys).size !== keys.length) {
+    problems.push('POSTGRES_REPLICA_ENDPOINTS lists an endpoint twice');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const replica = { host: v.POSTGRES_REPLICATION_HOST ?? '', port: v.POSTGRES_REPLICATION_PORT };
   const settings: SecretsConfig['settings'] = {
     POSTGRES_MAIN_PASSWORD: v.POSTGRES_MAIN_PASSWORD,
     // Without its own, the replicas use the main password entry (resolved and rotated once).

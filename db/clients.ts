@@ -6,11 +6,14 @@ import { createHostClient, type HostClient } from './hostClient.js';
 export type CountryHost = HostClient<CountryQueries>;
 export type EndpointHost = HostClient<undefined>;
 
-/** A replica verified on its own, on a small pool of its own. */
+/** A replica verified on its own, on small pools of its own. */
 export interface ReplicaEndpoint {
   /** `host:port`, as configured. */
   endpoint: string;
+  /** Reads of its state (the check's topology, the health). */
   client: EndpointHost;
+  /** The sampling windows' polls, apart from the reads so that none waits behind them. */
+  sampler: EndpointHost;
 }
 
 export interface DatabaseClients {
@@ -29,9 +32,12 @@ export interface PasswordSource {
   refresh(role: HostRole): Promise<boolean>;
 }
 
-// The check polls a replica on one connection at a time; a second one covers
-// a poll that outlives its window while the next begins.
-const ENDPOINT_POOL_MAX = 2;
+// A sampling window polls a replica on one connection at a time, and at most
+// MAX_WINDOWS windows run at once (functions/replicationCheck.ts): a poll
+// never queues, so queueing is never counted as lag. Reads of its state get
+// one connection of their own.
+export const MAX_WINDOWS = 2;
+const ENDPOINT_READ_POOL_MAX = 1;
 
 export const endpointName = (host: HostConfig) =>
   `${host.host.includes(':') ? `[${host.host}]` : host.host}:${host.port}`;
@@ -61,22 +67,17 @@ export function createDatabaseClients(
   );
   const endpoints = config.replicaEndpoints.map((host) => {
     const endpoint = endpointName(host);
-    return {
-      endpoint,
-      client: createHostClient(
-        { ...settings('replica', host, ENDPOINT_POOL_MAX), endpoint },
-        () => undefined,
-      ),
-    };
+    const pool = (poolMax: number) =>
+      createHostClient({ ...settings('replica', host, poolMax), endpoint }, () => undefined);
+    return { endpoint, client: pool(ENDPOINT_READ_POOL_MAX), sampler: pool(MAX_WINDOWS) };
   });
   return {
     primary,
     replica,
     endpoints,
     async close() {
-      await Promise.all(
-        [primary, replica, ...endpoints.map((e) => e.client)].map((c) => c.close()),
-      );
+      const hosts = [primary, replica, ...endpoints.flatMap((e) => [e.client, e.sampler])];
+      await Promise.all(hosts.map((host) => host.close()));
     },
   };
 }

@@ -11,8 +11,10 @@ export function startSampler(
   window = { samples: 60, intervalMs: 1000 },
 ): { stop(): void } {
   let stopped = false;
+  const length = window.samples * window.intervalMs;
   const run = async () => {
     while (!stopped) {
+      const started = performance.now();
       try {
         const answer = await fetch(
           `${url}/replication_check?samples=${window.samples}&interval_ms=${window.intervalMs}`,
@@ -20,9 +22,12 @@ export function startSampler(
         );
         await answer.arrayBuffer();
       } catch {
-        // The server is starting or stopping: try again shortly.
-        if (!stopped) await sleep(1000);
+        // The server is starting or stopping: the next window starts on schedule.
       }
+      // One window a period, as a scheduler would start them, however soon
+      // one answered (a failing check answers at once).
+      const rest = started + length - performance.now();
+      if (rest > 0 && !stopped) await sleep(rest);
     }
   };
   void run();

@@ -7,7 +7,8 @@ import { integerParameter } from './schemas.js';
 
 /** GET /replication/history: the sampled windows the live page charts, from the primary. */
 export function historyRoutes(deps: ServiceDependencies): Route[] {
-  const maxMinutes = deps.replication.historyHours * 60;
+  // A day at most per request, however long the history is kept.
+  const maxMinutes = Math.min(deps.replication.historyHours * 60, 24 * 60);
   return [
     {
       path: '/replication/history',

@@ -82,18 +82,26 @@ export function createMetrics(db: DatabaseClients): Metrics {
     labelNames: ['route', 'method', 'status'],
     registers,
   });
-  const hosts = [
-    ['primary', db.primary],
-    ['replica', db.replica],
-    ...db.endpoints.map(({ endpoint, client: host }) => [endpoint, host] as const),
-  ] as const;
+  // An endpoint's two small pools (reads, windows) count as one host.
+  type Load = { inUse: number; waiting: number };
+  const hosts: [string, () => Load][] = [
+    ['primary', db.primary.load],
+    ['replica', db.replica.load],
+    ...db.endpoints.map(({ endpoint, client, sampler }): [string, () => Load] => [
+      endpoint,
+      () => {
+        const [reads, windows] = [client.load(), sampler.load()];
+        return { inUse: reads.inUse + windows.inUse, waiting: reads.waiting + windows.waiting };
+      },
+    ]),
+  ];
   new client.Gauge({
     name: 'pg_replica_pool_connections_in_use',
     help: 'Queries running on each host, one connection each',
     labelNames: ['host'],
     registers,
     collect() {
-      for (const [name, host] of hosts) this.set({ host: name }, host.load().inUse);
+      for (const [name, load] of hosts) this.set({ host: name }, load().inUse);
     },
   });
   new client.Gauge({
@@ -102,7 +110,7 @@ export function createMetrics(db: DatabaseClients): Metrics {
     labelNames: ['host'],
     registers,
     collect() {
-      for (const [name, host] of hosts) this.set({ host: name }, host.load().waiting);
+      for (const [name, load] of hosts) this.set({ host: name }, load().waiting);
     },
   });
 

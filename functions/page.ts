@@ -31,7 +31,7 @@ const read = (file: string) => {
 // The page's own script and styles are its code; the browser may keep them an hour.
 const CACHE = { 'Cache-Control': 'private, max-age=3600' };
 
-/** GET /: the live page (Basic auth); GET /assets/{name}: its script and styles. */
+/** GET /: the live page; GET /assets/{name}: its script and styles; both under Basic auth. */
 export function pageRoutes(): Route[] {
   return [
     {
@@ -50,16 +50,21 @@ export function pageRoutes(): Route[] {
       },
     },
     {
+      // Under the same Basic auth as the page: the browser sends its credentials along.
       path: '/assets/{name}',
-      auth: false,
+      auth: true,
       operations: {
         GET: operation({
           summary: 'The live page’s script, styles and chart library',
           params: v.strictObject({ name: v.string() }),
-          answers: { 200: { description: 'The asset' }, 404: answer.notFound },
+          answers: {
+            200: { description: 'The asset' },
+            401: answer.unauthorized,
+            404: answer.notFound,
+          },
           handle: ({ params }) => {
+            if (!Object.hasOwn(ASSETS, params.name)) throw notFound(`no asset ${params.name}`);
             const asset = ASSETS[params.name as AssetName];
-            if (!asset) throw notFound(`no asset ${params.name}`);
             return {
               status: 200,
               content: { type: asset.type, data: read(asset.file) },

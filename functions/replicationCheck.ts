@@ -1,5 +1,7 @@
 import * as v from 'valibot';
+import { MAX_WINDOWS } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
+import { HttpProblem } from '../http/problem.js';
 import { operation, type Route } from '../http/route.js';
 import { traceFields } from '../log/trace.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
@@ -74,6 +76,18 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
  * Scheduler calls it with an OIDC token, so it takes none.
  */
 export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean): Route[] {
+  // Each running window polls each replica on a connection of its own; more
+  // would queue for one, and queueing would read as lag.
+  let running = 0;
+  const busy = () =>
+    new HttpProblem({
+      status: 503,
+      type: 'windows-busy',
+      title: 'Service Unavailable',
+      detail: `${MAX_WINDOWS} sampling windows are already running in this instance; retry when one ends`,
+      headers: { 'Retry-After': '10' },
+    });
+
   // The window goes to the history the live page reads; while the primary is
   // down it cannot, and the log line (which carries every figure) says so.
   async function store(result: CheckResult, window: Window) {
@@ -111,18 +125,22 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             400: answer.badRequest,
             401: answer.unauthorized,
             503: {
-              description: 'The named replication failure, with the figures read so far',
+              description: `The named replication failure, with the figures read so far; or windows-busy: ${MAX_WINDOWS} windows already run in this instance`,
               problem: true,
             },
           },
           async handle({ query, req }) {
             const window = { samples: query.samples ?? 1, intervalMs: query.interval_ms ?? 1000 };
+            if (running >= MAX_WINDOWS) throw busy();
+            running++;
             const result = await runReplicationCheck(
               deps.db,
               deps.replication,
               window,
               deps.stopping,
-            );
+            ).finally(() => {
+              running--;
+            });
             deps.metrics.recordCheck(result);
             deps.metrics.recordTopology(result.report);
             const history = await store(result, window);

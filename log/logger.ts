@@ -29,7 +29,7 @@ const SEVERITY: Record<string, string> = {
   fatal: 'CRITICAL',
 };
 
-/** Keys whose values never reach a log line, at the top and one level down. */
+/** Keys whose values never reach a log line, at the top and up to three levels down. */
 const SECRET_KEYS = [
   'password',
   'pass',
@@ -54,7 +54,7 @@ export function createLogger(destination?: DestinationStream): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
       redact: {
-        paths: SECRET_KEYS.flatMap((key) => [key, `*.${key}`]),
+        paths: SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
         censor: REDACTED,
       },
     },

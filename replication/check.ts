@@ -70,7 +70,7 @@ function windowFailures(
       detail: `${samples.lastError ?? `${endpoint} was unreachable`} (${samples.unreachable} of ${samples.samples} heartbeats not checked)`,
     });
   }
-  const unseen = samples.samples - samples.seen - samples.unreachable;
+  const unseen = samples.samples - samples.seen - samples.unreachable - samples.interrupted;
   if (unseen === 0) return failures;
   const { first, last } = samples;
   const applyDelayMs = view?.facts?.apply_delay_ms ?? 0;

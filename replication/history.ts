@@ -1,4 +1,4 @@
-import { getTableColumns, gt, sql } from 'drizzle-orm';
+import { desc, getTableColumns, gt, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { CountryHost } from '../db/clients.js';
 import { replicationWindow, type WindowReplica } from '../db/schema.js';
@@ -71,22 +71,29 @@ export async function storeWindow(
   );
 }
 
-/** Windows that ended in the last `minutes`, oldest first, from the primary. */
-export function readHistory(primary: CountryHost, minutes: number): Promise<StoredWindow[]> {
+// The newest windows at most: a day of one-minute windows and a few more,
+// however many callers ran windows meanwhile.
+const MAX_WINDOWS_READ = 2000;
+
+/** Windows that ended in the last `minutes` (the newest MAX_WINDOWS_READ), oldest first. */
+export async function readHistory(primary: CountryHost, minutes: number): Promise<StoredWindow[]> {
   const { id: _, ...columns } = getTableColumns(replicationWindow);
   // ISO 8601, as JSON writes timestamps, for every browser's Date.
   const iso = (column: AnyPgColumn) => sql<string>`to_json(${column}) #>> '{}'`;
-  return primary.query(
-    ({ db }) =>
-      db
-        .select({
-          ...columns,
-          started_at: iso(replicationWindow.started_at),
-          ended_at: iso(replicationWindow.ended_at),
-        })
-        .from(replicationWindow)
-        .where(gt(replicationWindow.ended_at, sql`now() - make_interval(mins => ${minutes})`))
-        .orderBy(replicationWindow.ended_at),
-    { idempotent: true },
-  );
+  return primary
+    .query(
+      ({ db }) =>
+        db
+          .select({
+            ...columns,
+            started_at: iso(replicationWindow.started_at),
+            ended_at: iso(replicationWindow.ended_at),
+          })
+          .from(replicationWindow)
+          .where(gt(replicationWindow.ended_at, sql`now() - make_interval(mins => ${minutes})`))
+          .orderBy(desc(replicationWindow.ended_at))
+          .limit(MAX_WINDOWS_READ),
+      { idempotent: true },
+    )
+    .then((newestFirst) => newestFirst.reverse());
 }

@@ -47,6 +47,8 @@ export interface EndpointSamples {
   byBeat: (number | null)[];
   /** Heartbeats that could not be checked: the replica was unreachable. */
   unreachable: number;
+  /** Heartbeats still outstanding when the server began shutting down. */
+  interrupted: number;
   lastError: string | undefined;
   first: PolledState | undefined;
   last: PolledState | undefined;
@@ -79,7 +81,11 @@ interface Poller {
  * endpoint may balance over several replicas), bounded by the newest one's
  * threshold plus a query timeout, so a frozen replica costs no more than that.
  */
-function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poller {
+function createPoller(
+  target: ReplicaEndpoint,
+  settings: SamplingSettings,
+  signal: AbortSignal,
+): Poller {
   const outstanding: Beat[] = [];
   const added: number[] = [];
   const byIndex = new Map<number, number>();
@@ -89,6 +95,7 @@ function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poll
     lags: [],
     byBeat: [],
     unreachable: 0,
+    interrupted: 0,
     lastError: undefined,
     first: undefined,
     last: undefined,
@@ -110,11 +117,11 @@ function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poll
     const expiresAt = Math.max(...batch.map((beat) => beat.committedAt + settings.maxLagMs));
     const timeoutMs = Math.max(0, expiresAt - performance.now()) + settings.queryTimeoutMs;
     try {
-      await target.client.query(
+      await target.sampler.query(
         ({ sql }) =>
           sql.begin('read only', async (transaction) => {
             const seen = seenQuery(drizzleOnTransaction(sql, transaction));
-            while (token === burstToken) {
+            while (token === burstToken && !signal.aborted) {
               const [row] = await seen.execute({ prober: settings.prober });
               const now = performance.now();
               if (token !== burstToken || !row) return;
@@ -129,8 +136,9 @@ function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poll
               const shown = Number(row.sequence ?? 0);
               for (const beat of [...outstanding]) {
                 const waited = now - beat.committedAt;
-                if (beat.sequence <= shown) settle(beat, waited, true);
-                else if (waited >= settings.maxLagMs) settle(beat, waited, false);
+                // Shown, but only after the threshold (a stalled poll): that is lag too.
+                if (waited >= settings.maxLagMs) settle(beat, waited, false);
+                else if (beat.sequence <= shown) settle(beat, waited, true);
               }
               if (batch.every((beat) => !outstanding.includes(beat))) return;
               const oldest = Math.min(...outstanding.map((beat) => beat.committedAt));
@@ -153,6 +161,9 @@ function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poll
 
   const done = (async () => {
     for (;;) {
+      // A server that is shutting down answers at once: what is still
+      // outstanding was interrupted, neither seen nor lag.
+      if (signal.aborted) result.interrupted += outstanding.splice(0).length;
       if (outstanding.length > 0) {
         await burst([...outstanding]);
         continue;
@@ -165,6 +176,13 @@ function createPoller(target: ReplicaEndpoint, settings: SamplingSettings): Poll
     result.lags = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, lag]) => lag);
     result.byBeat = added.map((index) => byIndex.get(index) ?? null);
   })();
+  // Rethrown by the window once it has ended: never an unhandled rejection meanwhile.
+  done.catch(() => {});
+  signal.addEventListener('abort', () => {
+    burstToken++;
+    result.interrupted += outstanding.splice(0).length;
+    wake?.();
+  });
 
   const notify = () => {
     wake?.();
@@ -228,9 +246,10 @@ function failoverEvent(
 /**
  * The sampling window: one heartbeat on the primary every `intervalMs`,
  * `samples` times, each polled for on every replica at once. Heartbeats are
- * due on a fixed schedule; one the primary cannot take is counted and the
- * window goes on. It ends when every replica has shown or given up on the
- * last heartbeat: at most maxLagMs + queryTimeoutMs after it.
+ * due on a fixed schedule; one the primary cannot take, or that falls due
+ * while the previous is still being written, is counted and the window goes
+ * on. It ends when every replica has shown or given up on the last
+ * heartbeat: at most maxLagMs + queryTimeoutMs after it.
  */
 export async function sampleWindow(
   db: DatabaseClients,
@@ -240,28 +259,45 @@ export async function sampleWindow(
   signal: AbortSignal,
 ): Promise<WindowResult> {
   const pollers = new Map(
-    replicas.map((replica) => [replica.endpoint, createPoller(replica, settings)]),
+    replicas.map((replica) => [replica.endpoint, createPoller(replica, settings, signal)]),
   );
   const result: WindowResult = { beats: [], beatFailures: [], events: [], endpoints: new Map() };
   const start = performance.now();
+  let writing: Promise<void> | undefined;
+  let unexpected: unknown;
+  const write = async (index: number) => {
+    try {
+      const { beat, row } = await writeBeat(db, settings.prober, index);
+      result.beats.push(beat);
+      for (const poller of pollers.values()) poller.add(beat);
+      const event = failoverEvent(row);
+      if (event && !result.events.some((seen) => seen.detail === event.detail)) {
+        result.events.push(event);
+      }
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) result.beatFailures.push(error.message);
+      else unexpected ??= error;
+    } finally {
+      writing = undefined;
+    }
+  };
   try {
     for (let index = 0; index < window.samples && !signal.aborted; index++) {
       const wait = start + index * window.intervalMs - performance.now();
       if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
       if (signal.aborted) break;
-      try {
-        const { beat, row } = await writeBeat(db, settings.prober, index);
-        result.beats.push(beat);
-        for (const poller of pollers.values()) poller.add(beat);
-        const event = failoverEvent(row);
-        if (event && !result.events.some((seen) => seen.detail === event.detail)) {
-          result.events.push(event);
-        }
-      } catch (error) {
-        if (!(error instanceof DatabaseUnavailableError)) throw error;
-        result.beatFailures.push(error.message);
+      // A slow primary never stretches the window: a heartbeat still being
+      // written when the next is due takes its place; the slot is lost.
+      if (writing) {
+        result.beatFailures.push(
+          `heartbeat ${index + 1} skipped: the previous one was still being written`,
+        );
+        continue;
       }
+      writing = write(index);
     }
+    await writing;
+    if (unexpected) throw unexpected;
   } finally {
     for (const poller of pollers.values()) poller.finish();
     await Promise.all([...pollers.values()].map((poller) => poller.done));

@@ -26,7 +26,7 @@ output "check_url" {
 output "connection_budget" {
   description = "Connections the Cloud Run services may hold on each PostgreSQL host, against max_connections."
   value = {
-    services        = (2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 2) + 1
+    services        = (2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 3) + 1
     reserved        = var.postgres_reserved_connections
     max_connections = var.postgres_max_connections
   }

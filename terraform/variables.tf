@@ -283,12 +283,12 @@ variable "postgres_instances" {
 }
 
 variable "postgres_max_connections" {
-  description = "max_connections of every PostgreSQL instance. Must cover the connection budget: (2 × api_max_instances + check_max_instances) × (db_pool_max + 2) + 1 + postgres_reserved_connections."
+  description = "max_connections of every PostgreSQL instance. Must cover the connection budget: (2 × api_max_instances + check_max_instances) × (db_pool_max + 3) + 1 + postgres_reserved_connections."
   type        = number
   default     = 200
   validation {
-    condition     = (2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 2) + 1 + var.postgres_reserved_connections <= var.postgres_max_connections
-    error_message = "postgres_max_connections (${var.postgres_max_connections}) is below the connection budget of ${(2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 2) + 1 + var.postgres_reserved_connections}: every Cloud Run instance may open db_pool_max connections to each host, and 2 more to each instance it verifies, and during a rollout the old and new api revisions may both run api_max_instances. Raise postgres_max_connections, or lower api_max_instances, check_max_instances or db_pool_max."
+    condition     = (2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 3) + 1 + var.postgres_reserved_connections <= var.postgres_max_connections
+    error_message = "postgres_max_connections (${var.postgres_max_connections}) is below the connection budget of ${(2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 3) + 1 + var.postgres_reserved_connections}: every Cloud Run instance may open db_pool_max connections to each host, and 3 more to each instance it verifies, and during a rollout the old and new api revisions may both run api_max_instances. Raise postgres_max_connections, or lower api_max_instances, check_max_instances or db_pool_max."
   }
 }
 

@@ -107,6 +107,7 @@ describe('parseConfig', () => {
     '10.0.0.7:99999',
     '10.0.0.7,,10.0.0.8',
     '10.0.0.7:5432,10.0.0.7:5432',
+    '10.0.0.7,10.0.0.7:5432',
     'host with space',
   ])('refuses POSTGRES_REPLICA_ENDPOINTS=%s, naming the variable', (value) => {
     const problems = problemsOf({ ...remote, POSTGRES_REPLICA_ENDPOINTS: value });

@@ -70,6 +70,35 @@ it('prunes windows older than REPLICATION_HISTORY_HOURS in the statement that st
   expect(probers).toContain('history-pruner');
 });
 
+it('a window whose primary stops before it can be stored is only in its log line', async () => {
+  const { api } = await service('history-midway');
+  const primary = pair.superuser('primary');
+  const written = async () =>
+    Number(
+      (await primary`select sequence from replication_heartbeat where prober = 'history-midway'`)[0]
+        ?.sequence ?? 0,
+    );
+  logLines.length = 0;
+  const answer = api.request('POST', '/replication_check?samples=4&interval_ms=300');
+  await expect.poll(written).toBeGreaterThan(0);
+  await pair.pair.primary.stop();
+  try {
+    const response = await answer;
+    expect(response.status).toBe(503);
+    expect(response.json).toMatchObject({ history_stored: false });
+    expect(response.json.history_error).toMatch(/^the primary database /);
+    const line = logLines.at(-1);
+    expect(line).toMatchObject({ history_stored: false, failure_type: 'primary-unreachable' });
+    // The figures of what was measured are in the line.
+    for (const replica of (line?.replicas ?? []) as { samples: number; seen: number }[]) {
+      expect(replica.samples).toBeGreaterThanOrEqual(1);
+      expect(replica.seen).toBe(replica.samples);
+    }
+  } finally {
+    await pair.pair.restart('primary');
+  }
+});
+
 it('while the primary is down, a window is only in the log line, and the history says it is unavailable', async () => {
   const { api } = await service('history-outage');
   await pair.pair.primary.stop();

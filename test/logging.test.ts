@@ -43,9 +43,18 @@ describe('log lines', () => {
       headers: { authorization: 'Basic c2VjcmV0', host: 'x' },
       target: { pass: 'nested-secret', user: 'app' },
       BASIC_AUTH_PASSWORD: 'env-secret',
+      request: { headers: { authorization: 'Basic ZGVlcA==' } },
+      config: { database: { pool: { password: 'four-levels-down' } } },
     });
     const text = JSON.stringify(lines);
-    for (const secret of ['top-level-secret', 'c2VjcmV0', 'nested-secret', 'env-secret']) {
+    for (const secret of [
+      'top-level-secret',
+      'c2VjcmV0',
+      'nested-secret',
+      'env-secret',
+      'ZGVlcA==',
+      'four-levels-down',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(lines[0]).toMatchObject({

@@ -122,6 +122,8 @@ const probes: Probe[] = [
   { operation: 'GET /', path: '/', auth: false },
   { operation: 'GET /assets/{name}', path: '/assets/page.js' },
   { operation: 'GET /assets/{name}', path: '/assets/nothing.js' },
+  { operation: 'GET /assets/{name}', path: '/assets/constructor' },
+  { operation: 'GET /assets/{name}', path: '/assets/page.js', auth: false },
 ];
 
 it("answers exactly the statuses each operation's document lists", async () => {

@@ -226,7 +226,9 @@ describe('a sampling window', () => {
     for (const replica of response.json.replicas) {
       expect(replica.samples).toBeGreaterThanOrEqual(1);
       expect(replica.samples).toBeLessThan(600);
-      expect(replica.seen).toBe(replica.samples);
+      // A heartbeat still outstanding when the drain began is neither seen nor lag.
+      expect(replica.seen).toBeLessThanOrEqual(replica.samples);
+      expect(replica.failures).toEqual([]);
     }
   });
 
@@ -246,6 +248,17 @@ describe('a sampling window', () => {
     expect(answers[1]?.json.heartbeat_sequence).toBeGreaterThan(
       answers[0]?.json.heartbeat_sequence,
     );
+  });
+
+  it('runs two windows at once, and refuses a third: it would queue for a connection, and queueing reads as lag', async () => {
+    const two = [check('?samples=5&interval_ms=200'), check('?samples=5&interval_ms=200')];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const third = await check('?samples=5&interval_ms=200');
+    expect(third.status).toBe(503);
+    expect(third.json.type).toBe('urn:pg-replica-functions:problem:windows-busy');
+    expect(third.headers.get('retry-after')).toBe('10');
+    for (const answer of await Promise.all(two)) expect(answer.status).toBe(200);
+    expect((await check()).status).toBe(200);
   });
 
   it('measures an injected 300 ms apply delay within ±30 ms at p50, and a healthy standby under 20 ms at p99', async () => {

@@ -2191,14 +2191,14 @@ describe('terraform: variables, outputs, providers', () => {
 
 describe('terraform: connection budget', () => {
   const budget = (v: (name: string) => number) =>
-    (2 * v('api_max_instances') + v('check_max_instances')) * (v('db_pool_max') + 2) +
+    (2 * v('api_max_instances') + v('check_max_instances')) * (v('db_pool_max') + 3) +
     1 +
     v('postgres_reserved_connections');
 
   it('is enforced by a validation of postgres_max_connections', () => {
     const validation = only(variables('').get('postgres_max_connections') ?? {}, 'validation');
     expect(String(validation.condition).replace(/\s+/g, ' ')).toBe(
-      '${(2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 2) + 1 + var.postgres_reserved_connections <= var.postgres_max_connections}',
+      '${(2 * var.api_max_instances + var.check_max_instances) * (var.db_pool_max + 3) + 1 + var.postgres_reserved_connections <= var.postgres_max_connections}',
     );
   });
 
