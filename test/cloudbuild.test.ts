@@ -39,6 +39,8 @@ describe('cloudbuild.yaml', () => {
   it('lints, typechecks and runs the full test suite before it builds the image', () => {
     expect(ids.slice(0, 4)).toEqual(['install', 'lint', 'typecheck', 'test']);
     expect(stepText('test')).toContain('vitest');
+    // The live page's browser test needs a Chromium the node image lacks.
+    expect(stepText('test')).toMatch(/apt-get install[^"]*chromium[\s\S]*vitest/);
     expectBefore('test', 'build-image');
   });
 
