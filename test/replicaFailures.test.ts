@@ -58,6 +58,13 @@ const check = async (client = api) => {
   return { ...answer, ms: performance.now() - started };
 };
 const health = (query = '') => api.request('GET', `/status/replication${query}`);
+
+/** The newest heartbeat of a prober a server has (0: none yet). */
+async function heartbeatOn(server: 'primary' | number, prober: string): Promise<number> {
+  const [row] = await pair.superuser(server)`
+    select sequence from replication_heartbeat where prober = ${prober}`;
+  return Number(row?.sequence ?? 0);
+}
 type Named = { type: string; endpoint?: string };
 
 /** 503, every failure about a replica names standby 2, and it has `expected` among them. */
@@ -143,13 +150,7 @@ describe('one standby of two fails', () => {
 
   it('frozen during a window: unreachable for the rest of it, answered within the bound', async () => {
     const query = '?samples=6&interval_ms=200';
-    const shown = async () =>
-      Number(
-        (
-          await pair.superuser(1)`
-            select sequence from replication_heartbeat where prober = 'failure-test'`
-        )[0]?.sequence ?? 0,
-      );
+    const shown = () => heartbeatOn(1, 'failure-test');
     const before = await shown();
     const started = performance.now();
     const answer = api.request('POST', `/replication_check${query}`);
@@ -182,13 +183,7 @@ describe('one standby of two fails', () => {
       DB_CONNECT_TIMEOUT_MS: '4000',
       DB_QUERY_TIMEOUT_MS: '4000',
     });
-    const shown = async () =>
-      Number(
-        (
-          await pair.superuser(1)`
-            select sequence from replication_heartbeat where prober = 'failure-test-stall'`
-        )[0]?.sequence ?? 0,
-      );
+    const shown = () => heartbeatOn(1, 'failure-test-stall');
     const before = await shown();
     const answer = httpClient(patient.url, pair.env).request(
       'POST',
@@ -217,13 +212,7 @@ describe('one standby of two fails', () => {
   });
 
   it('a primary frozen mid-window does not stretch the window: its heartbeats are lost, not late', async () => {
-    const written = async () =>
-      Number(
-        (
-          await pair.superuser('primary')`
-            select sequence from replication_heartbeat where prober = 'failure-test'`
-        )[0]?.sequence ?? 0,
-      );
+    const written = () => heartbeatOn('primary', 'failure-test');
     const before = await written();
     const started = performance.now();
     const answer = api.request('POST', '/replication_check?samples=6&interval_ms=200');
