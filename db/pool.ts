@@ -18,7 +18,8 @@ export interface PoolSettings {
   password: () => string | Promise<string>;
 }
 
-const SSL: Record<SslMode, false | 'prefer' | 'require' | 'verify-full'> = {
+/** postgres.js's `ssl` option for a POSTGRES_SSLMODE. */
+export const SSL: Record<SslMode, false | 'prefer' | 'require' | 'verify-full'> = {
   disable: false,
   prefer: 'prefer',
   require: 'require',

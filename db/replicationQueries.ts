@@ -21,6 +21,8 @@ export interface HostFacts {
   apply_delay_ms: number;
   /** Tells two servers apart whatever address reaches them: address, port, start time. */
   server_identity: string;
+  /** Whether the database has the heartbeat table (a server of another cluster may not). */
+  has_heartbeats: boolean;
   synchronous_standby_names: string;
   synchronous_commit: string;
 }
@@ -43,6 +45,7 @@ export function hostFacts(sql: Sql): Promise<HostFacts[]> {
              as apply_delay_ms,
            concat_ws(':', inet_server_addr(), inet_server_port(), pg_postmaster_start_time())
              as server_identity,
+           to_regclass('replication_heartbeat') is not null as has_heartbeats,
            current_setting('synchronous_standby_names') as synchronous_standby_names,
            current_setting('synchronous_commit') as synchronous_commit`;
 }

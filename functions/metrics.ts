@@ -3,6 +3,7 @@ import type { DatabaseClients } from '../db/clients.js';
 import type { SlotRow, StandbyRow } from '../db/replicationQueries.js';
 import { operation, type Route } from '../http/route.js';
 import type { CheckResult } from '../replication/check.js';
+import { knownLags } from '../replication/sampler.js';
 import * as answer from './answers.js';
 
 export interface Metrics {
@@ -123,8 +124,8 @@ export function createMetrics(db: DatabaseClients): Metrics {
       runs.inc({ result: result.ok ? 'ok' : 'failing' });
       for (const type of new Set(result.failures.map((failure) => failure.type)))
         failures.inc({ type });
-      for (const [replica, lags] of result.lags) {
-        for (const ms of lags) lag.observe({ replica }, ms / 1000);
+      for (const [replica, byBeat] of result.lagsByBeat) {
+        for (const ms of knownLags(byBeat)) lag.observe({ replica }, ms / 1000);
       }
     },
     recordTopology(report) {

@@ -7,6 +7,7 @@ import { type LagSummary, summarise, UNKNOWN_LAG } from './lagSummary.js';
 import { describeTopology, endpointLagBytes, round } from './report.js';
 import {
   type EndpointSamples,
+  knownLags,
   type SamplingSettings,
   sampleWindow,
   type Window,
@@ -36,8 +37,6 @@ export interface CheckResult {
   failures: Failure[];
   events: ReplicationEvent[];
   replicas: ReplicaReport[];
-  /** Every heartbeat's lag per replica endpoint, in order (ms; an unseen one as the time waited). */
-  lags: Map<string, number[]>;
   /** Per endpoint, one value per heartbeat of `beatsAt`; null where it could not be checked. */
   lagsByBeat: Map<string, (number | null)[]>;
   /** When the window's heartbeats were written (epoch ms), in order. */
@@ -124,7 +123,7 @@ function replicaReport(
     application_name: assessment.standby?.application_name ?? null,
     samples: samples?.samples ?? 0,
     seen: samples?.seen ?? 0,
-    lag_ms: samples ? summarise(samples.lags, samples.seen) : UNKNOWN_LAG,
+    lag_ms: samples ? summarise(knownLags(samples.byBeat), samples.seen) : UNKNOWN_LAG,
     replay_lsn: samples?.last?.replayLsn ?? view?.facts?.replay_lsn ?? null,
     timeline: view?.facts?.timeline ?? null,
     failures,
@@ -178,9 +177,6 @@ export async function runReplicationCheck(
     failures,
     events,
     replicas,
-    lags: new Map(
-      [...(result?.endpoints ?? new Map())].map(([endpoint, samples]) => [endpoint, samples.lags]),
-    ),
     lagsByBeat: new Map(
       [...(result?.endpoints ?? new Map())].map(([endpoint, samples]) => [
         endpoint,

@@ -36,14 +36,19 @@ export interface PolledState {
   receiverStatus: string | null;
 }
 
+/** The lags a replica has a value for, in heartbeat order (what its percentiles are of). */
+export const knownLags = (byBeat: (number | null)[]): number[] =>
+  byBeat.filter((lag): lag is number => lag !== null);
+
 export interface EndpointSamples {
   /** Heartbeats it was asked to show. */
   samples: number;
   /** Shown within the threshold. */
   seen: number;
-  /** In heartbeat order: the lag of each seen one, the time waited for each unseen one. */
-  lags: number[];
-  /** One per heartbeat it was asked to show, in order; null where it could not be checked. */
+  /**
+   * One per heartbeat it was asked to show, in order: the lag of a seen one,
+   * the time waited for an unseen one, null where it could not be checked.
+   */
   byBeat: (number | null)[];
   /** Heartbeats that could not be checked: the replica was unreachable. */
   unreachable: number;
@@ -92,7 +97,6 @@ function createPoller(
   const result: EndpointSamples = {
     samples: 0,
     seen: 0,
-    lags: [],
     byBeat: [],
     unreachable: 0,
     interrupted: 0,
@@ -173,7 +177,6 @@ function createPoller(
         wake = resolve;
       });
     }
-    result.lags = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, lag]) => lag);
     result.byBeat = added.map((index) => byIndex.get(index) ?? null);
   })();
   // Rethrown by the window once it has ended: never an unhandled rejection meanwhile.

@@ -82,9 +82,7 @@ export async function readEndpoint({ endpoint, client }: ReplicaEndpoint): Promi
           if (!facts) throw new Error(`no facts from ${endpoint}`);
           const [receiver] = facts.in_recovery ? await walReceiver(onOne) : [];
           // A server of another cluster may not have the table at all.
-          const [table] =
-            await onOne`select to_regclass('replication_heartbeat') is not null as present`;
-          const beats = table?.present
+          const beats = facts.has_heartbeats
             ? await latestBeatsQuery(drizzleOnTransaction(sql, transaction)).execute()
             : [];
           return { facts, walReceiver: receiver ?? null, beats: toBeats(beats) };
