@@ -31,6 +31,11 @@ module "network" {
   services_cidr  = var.gke_services_cidr
   connector_cidr = var.connector_cidr
   node_tag       = local.node_tag
+
+  # The APIs its resources call (services.tf), here and in every module below.
+  depends_on = [
+    google_project_service.enabled["compute.googleapis.com"],
+  ]
 }
 
 module "gke" {
@@ -50,12 +55,23 @@ module "gke" {
   release_channel            = var.gke_release_channel
   webhook_port               = local.cnpg_webhook_port
   deletion_protection        = var.deletion_protection
+
+  depends_on = [
+    google_project_service.enabled["cloudresourcemanager.googleapis.com"],
+    google_project_service.enabled["compute.googleapis.com"],
+    google_project_service.enabled["container.googleapis.com"],
+    google_project_service.enabled["iam.googleapis.com"],
+  ]
 }
 
 module "secrets" {
   source      = "./modules/secrets"
   project_id  = var.project_id
   name_prefix = var.name_prefix
+
+  depends_on = [
+    google_project_service.enabled["secretmanager.googleapis.com"],
+  ]
 }
 
 module "postgres" {
@@ -80,7 +96,11 @@ module "postgres" {
   webhook_port           = local.cnpg_webhook_port
 
   # Pods need nodes, and the operator's webhook needs its firewall rule.
-  depends_on = [module.gke]
+  depends_on = [
+    google_project_service.enabled["compute.googleapis.com"],
+    google_project_service.enabled["secretmanager.googleapis.com"],
+    module.gke,
+  ]
 }
 
 module "run" {
@@ -116,6 +136,16 @@ module "run" {
   # POSTGRES_REPLICA_ENDPOINTS: every instance, the primary's included.
   postgres_instance_addresses     = module.postgres.instance_addresses
   replica_max_slot_retained_bytes = var.replica_max_slot_retained_bytes
+
+  depends_on = [
+    google_project_service.enabled["artifactregistry.googleapis.com"],
+    google_project_service.enabled["cloudresourcemanager.googleapis.com"],
+    google_project_service.enabled["compute.googleapis.com"],
+    google_project_service.enabled["iam.googleapis.com"],
+    google_project_service.enabled["run.googleapis.com"],
+    google_project_service.enabled["secretmanager.googleapis.com"],
+    google_project_service.enabled["vpcaccess.googleapis.com"],
+  ]
 }
 
 module "monitoring" {
@@ -137,4 +167,10 @@ module "monitoring" {
   uptime_check_period             = var.uptime_check_period
   lag_alert_threshold_ms          = var.lag_alert_threshold_ms
   notification_channels           = var.alert_notification_channels
+
+  depends_on = [
+    google_project_service.enabled["cloudscheduler.googleapis.com"],
+    google_project_service.enabled["logging.googleapis.com"],
+    google_project_service.enabled["monitoring.googleapis.com"],
+  ]
 }

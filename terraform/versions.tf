@@ -19,5 +19,9 @@ terraform {
       source  = "hashicorp/kubernetes"
       version = "~> 2.36"
     }
+    time = {
+      source  = "hashicorp/time"
+      version = "0.13.1"
+    }
   }
 }

@@ -456,6 +456,8 @@ const HCL_FUNCTIONS: Record<string, (...args: Value[]) => HclValue> = {
   tostring: (x) => templateText(x),
   // The structure jsonencode() would serialize, references written as `${…}`.
   jsonencode: (x) => written(x),
+  // A set of strings: Terraform sorts them.
+  toset: (list) => [...new Set(listOf(list, 'toset').map(templateText))].sort(),
 };
 
 /**
@@ -2041,6 +2043,237 @@ describe('terraform: dashboard', () => {
   });
 });
 
+/** Resources and data sources of every module: the types whose API calls need an enabled API. */
+interface Declared {
+  module: string;
+  kind: 'resource' | 'data';
+  type: string;
+  name: string;
+  body: Block;
+}
+
+function declared(): Declared[] {
+  return files.flatMap(({ module, json }) =>
+    (['resource', 'data'] as const).flatMap((kind) =>
+      Object.entries(map(json, kind)).flatMap(([type, named]) =>
+        Object.entries(isBlock(named) ? named : {}).flatMap(([name, bodies]) =>
+          (Array.isArray(bodies) ? bodies.filter(isBlock) : []).map((body) => ({
+            module,
+            kind,
+            type,
+            name,
+            body,
+          })),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * The APIs (without `.googleapis.com`) a google_ resource or data source type
+ * calls, by type prefix, first match. A google_ type that matches none fails
+ * the tests: say here what it calls.
+ */
+const APIS_BY_TYPE: [RegExp, string[]][] = [
+  // Service Usage enables the others: it is on in every new project.
+  [/^google_project_service$/, []],
+  // The provider's own credentials, no API call.
+  [/^google_client_config$/, []],
+  [/^google_project_iam_/, ['cloudresourcemanager']],
+  [/^google_service_account/, ['iam']],
+  [/^google_compute_/, ['compute']],
+  [/^google_container_/, ['container', 'compute']],
+  [/^google_vpc_access_/, ['vpcaccess', 'compute']],
+  [/^google_secret_manager_/, ['secretmanager']],
+  [/^google_cloud_run_v2_/, ['run']],
+  [/^google_artifact_registry_/, ['artifactregistry']],
+  [/^google_cloud_scheduler_/, ['cloudscheduler']],
+  [/^google_logging_/, ['logging']],
+  [/^google_monitoring_/, ['monitoring']],
+];
+
+function apisOf(type: string): string[] {
+  if (!type.startsWith('google_')) return [];
+  const found = APIS_BY_TYPE.find(([pattern]) => pattern.test(type));
+  if (found === undefined) throw new Error(`no API known for ${type}: add it to APIS_BY_TYPE`);
+  return found[1].map((api) => `${api}.googleapis.com`);
+}
+
+/** The APIs google_project_service.enabled enables (services.tf). */
+function enabledApis(): string[] {
+  const forEach = resource('', 'google_project_service', 'enabled').for_each;
+  return listOf(hclValue(forEach, { module: '', vars: {} }), 'enabled APIs').map(String);
+}
+
+/**
+ * The APIs a depends_on list waits for: the keys of
+ * google_project_service.enabled["…"], `*` for the whole resource.
+ */
+function apisWaitedFor(dependsOn: unknown): string[] {
+  return strings(dependsOn).flatMap((entry) => {
+    const match = entry.match(/^\$\{google_project_service\.enabled(?:\["([^"]+)"\])?\}$/);
+    return match ? [match[1] ?? '*'] : [];
+  });
+}
+
+/** A reference to a log-based metric: `key` undefined for every instance of it. */
+const LOG_METRIC_REFERENCE = /google_logging_metric\.(\w+)(?:\[\s*"([^"]*)"\s*\])?/g;
+
+/**
+ * The log-based metrics a value refers to, through the locals it reads too.
+ * A key that is an expression (`["${position}-p50"]`) stands for every key.
+ */
+function logMetricsReferenced(
+  value: unknown,
+  module: string,
+  seen = new Set<string>(),
+): LogMetricReference[] {
+  const text = allStrings(value).join('\n');
+  const found = [...text.matchAll(LOG_METRIC_REFERENCE)].map((m) => ({
+    name: m[1] ?? '',
+    key: m[2]?.includes('${') ? undefined : m[2],
+  }));
+  for (const [, local] of text.matchAll(/\blocal\.(\w+)/g)) {
+    if (local === undefined || seen.has(local)) continue;
+    seen.add(local);
+    found.push(...logMetricsReferenced(locals(module)[local], module, seen));
+  }
+  return found;
+}
+
+/** hashicorp/time 0.13.1's time_sleep (resource_time_sleep.go): its arguments and duration format. */
+const TIME_SLEEP_ARGUMENTS = ['create_duration', 'destroy_duration', 'triggers'];
+const META_ARGUMENTS = ['count', 'depends_on', 'for_each', 'lifecycle', 'provider'];
+const TIME_SLEEP_DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/;
+
+function durationSeconds(duration: string): number {
+  const match = duration.match(TIME_SLEEP_DURATION);
+  if (!match) throw new Error(`${duration} is not a time_sleep duration`);
+  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+  return Number(match[1]) * (unit[match[2] ?? ''] ?? Number.NaN);
+}
+
+describe('terraform: a first apply in order', () => {
+  it('enables every API a resource or data source calls, Cloud Resource Manager included', () => {
+    const enabled = enabledApis();
+    // google_project_iam_member (the GKE nodes' roles, the deployer's) calls it.
+    expect(enabled).toContain('cloudresourcemanager.googleapis.com');
+    const calls = declared().filter((d) => apisOf(d.type).length > 0);
+    expect(calls.length).toBeGreaterThan(20);
+    for (const { module, kind, type, name } of calls) {
+      for (const api of apisOf(type)) {
+        expect(enabled, `${module || 'root'}: ${kind} ${type}.${name} calls ${api}`).toContain(api);
+      }
+    }
+  });
+
+  it("makes every module call (and root resource) that calls a Google API depend on that API's enablement", () => {
+    const enabled = enabledApis();
+    const needing: string[] = [];
+    for (const [call, body] of moduleCalls()) {
+      const folder = String(body.source).match(/^\.\/modules\/([\w-]+)$/)?.[1];
+      expect(folder, `module ${call}: a local module`).toBeDefined();
+      const needed = new Set(
+        declared()
+          .filter((d) => d.module === folder)
+          .flatMap((d) => apisOf(d.type)),
+      );
+      const waited = apisWaitedFor(body.depends_on);
+      for (const api of waited.filter((a) => a !== '*')) {
+        expect(enabled, `module ${call}: depends_on an API services.tf enables`).toContain(api);
+      }
+      if (needed.size > 0) needing.push(call);
+      for (const api of needed) {
+        const waits = waited.includes('*') || waited.includes(api);
+        expect(waits, `module ${call}: depends_on google_project_service.enabled["${api}"]`).toBe(
+          true,
+        );
+      }
+    }
+    expect(needing.sort()).toEqual(['gke', 'monitoring', 'network', 'postgres', 'run', 'secrets']);
+    // Outside the modules: the enablement itself, and what calls no API.
+    for (const { kind, type, name, body } of declared().filter((d) => d.module === '')) {
+      if (type === 'google_project_service') continue;
+      const waited = apisWaitedFor(body.depends_on);
+      for (const api of apisOf(type)) {
+        expect(
+          waited.includes('*') || waited.includes(api),
+          `root: ${kind} ${type}.${name} depends_on google_project_service.enabled["${api}"]`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('makes everything but the dashboard that reads a log-based metric wait on a time_sleep its id triggers', () => {
+    const sleeps = resources('time_sleep');
+    expect(sleeps.length).toBeGreaterThan(0);
+    const triggers = (sleep: Resource): LogMetricReference[] =>
+      logMetricsReferenced(sleep.body.triggers, sleep.module);
+    // What reads a log-based metric, by the references in it (alert policies
+    // through their filters' locals). Charts may show a metric before it has
+    // data, and the metrics and the sleeps are what is waited for.
+    const exempt = ['google_logging_metric', 'google_monitoring_dashboard', 'time_sleep'];
+    const readers = resources()
+      .filter((r) => !exempt.includes(r.type))
+      .map((r) => ({ ...r, metrics: logMetricsReferenced(r.body, r.module) }))
+      .filter((r) => r.metrics.length > 0);
+    // Every alert policy whose conditions read a logging.googleapis.com/user/ metric is one.
+    for (const count of [1, 3]) {
+      const scope = monitoringScope(count);
+      const policies = new Set(
+        alertConditions(scope)
+          .filter((c) => definedMetrics(c.filter, c.policy, scope).length > 0)
+          .map((c) => c.policy),
+      );
+      expect(policies.size).toBeGreaterThanOrEqual(6);
+      const found = readers.filter((r) => r.type === 'google_monitoring_alert_policy');
+      expect(found.map((r) => r.name).sort()).toEqual([...policies].sort());
+    }
+    for (const reader of readers) {
+      const where = `${reader.module || 'root'}: ${reader.type}.${reader.name}`;
+      // The sleeps it waits for: in depends_on, or read (time_sleep.X.…).
+      const waited = new Set(
+        allStrings(reader.body).flatMap((text) =>
+          [...text.matchAll(/\btime_sleep\.(\w+)/g)].map((m) => m[1] ?? ''),
+        ),
+      );
+      const waitsFor = sleeps.filter((s) => s.module === reader.module && waited.has(s.name));
+      expect(waitsFor.length, `${where} waits on a time_sleep`).toBeGreaterThan(0);
+      for (const metric of reader.metrics) {
+        const covered = waitsFor.some((sleep) =>
+          triggers(sleep).some(
+            (t) =>
+              t.name === metric.name &&
+              (t.key === undefined || (metric.key !== undefined && t.key === metric.key)),
+          ),
+        );
+        const metricName = `google_logging_metric.${metric.name}${metric.key ? `["${metric.key}"]` : ''}`;
+        expect(covered, `${where} waits on a time_sleep triggered by ${metricName}`).toBe(true);
+      }
+    }
+  });
+
+  it("sleeps at least 10 minutes, with hashicorp/time's time_sleep arguments only", () => {
+    const sleeps = resources('time_sleep');
+    expect(sleeps.length).toBeGreaterThan(0);
+    for (const { module, name, body } of sleeps) {
+      const where = `${module || 'root'}: time_sleep.${name}`;
+      for (const key of Object.keys(body)) {
+        expect([...TIME_SLEEP_ARGUMENTS, ...META_ARGUMENTS], `${where}: ${key}`).toContain(key);
+      }
+      for (const key of ['create_duration', 'destroy_duration']) {
+        if (body[key] !== undefined)
+          expect(String(body[key]), `${where}: ${key}`).toMatch(TIME_SLEEP_DURATION);
+      }
+      // Up to 10 minutes before Cloud Monitoring knows a new metric (provider issue 11102).
+      expect(durationSeconds(String(body.create_duration)), where).toBeGreaterThanOrEqual(600);
+      // triggers is a map of strings: replaced (and slept again) when one changes.
+      expect(typeof body.triggers, `${where}: triggers`).toBe('string');
+    }
+  });
+});
+
 describe('terraform: variables, outputs, providers', () => {
   it('gives every variable of every module a description and a type', () => {
     for (const module of moduleNames()) {
@@ -2151,6 +2384,38 @@ describe('terraform: variables, outputs, providers', () => {
       }
       expect(String(terraformBlocks[0]?.required_version ?? '')).toMatch(/\d/);
     }
+  });
+
+  it('declares the provider of every resource type, in its module and in the root, at one version everywhere', () => {
+    const required = (module: string): Block =>
+      Object.assign(
+        {},
+        ...jsonOf(module)
+          .flatMap((json) => blocks(json, 'terraform'))
+          .flatMap((t) => blocks(t, 'required_providers')),
+      );
+    const root = required('');
+    for (const { module, kind, type, name } of declared()) {
+      const provider = type.split('_')[0] ?? '';
+      if (provider === 'terraform') continue; // terraform_data is built in
+      const where = `${module || 'root'}: ${kind} ${type}.${name}`;
+      expect(Object.keys(required(module)), `${where}: its module requires ${provider}`).toContain(
+        provider,
+      );
+      expect(Object.keys(root), `${where}: the root requires ${provider}`).toContain(provider);
+    }
+    const version = (requirements: Block, provider: string): unknown =>
+      map(requirements, provider).version;
+    for (const module of moduleNames()) {
+      const requirements = required(module);
+      for (const provider of Object.keys(requirements)) {
+        expect(version(requirements, provider), `${module || 'root'}: ${provider}`).toBe(
+          version(root, provider),
+        );
+      }
+    }
+    // hashicorp/time is 0.x, where a minor release may change time_sleep: one exact version.
+    expect(version(root, 'time')).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('keeps state in a GCS backend whose bucket is given at init, not in the code', () => {

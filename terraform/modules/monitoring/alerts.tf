@@ -10,6 +10,9 @@
 # policy, hence at most 6 replica_instances. The position that is the primary
 # has no values, and a condition without data does not fire.
 #
+# Every policy on a log-based metric waits for time_sleep.metrics_propagated
+# (metrics.tf): Cloud Monitoring refuses it until the metric has reached it.
+#
 # A lost slot and a failover are events to act on whenever they happen: their
 # policies open an incident on any run that reports one (a count above 0 in a
 # 5-minute window), and treat a window without data as "nothing happened".
@@ -62,7 +65,7 @@ resource "google_monitoring_alert_policy" "check_failed" {
     auto_close = "1800s"
   }
 
-  depends_on = [google_logging_metric.failures]
+  depends_on = [time_sleep.metrics_propagated]
 }
 
 resource "google_monitoring_alert_policy" "uptime" {
@@ -135,7 +138,7 @@ resource "google_monitoring_alert_policy" "lag" {
     auto_close = "1800s"
   }
 
-  depends_on = [google_logging_metric.replica_lag]
+  depends_on = [time_sleep.metrics_propagated]
 }
 
 # The limit itself: one replica's p99 over 5 minutes above replica_max_lag_ms.
@@ -174,7 +177,7 @@ resource "google_monitoring_alert_policy" "lag_p99" {
     auto_close = "1800s"
   }
 
-  depends_on = [google_logging_metric.replica_lag]
+  depends_on = [time_sleep.metrics_propagated]
 }
 
 resource "google_monitoring_alert_policy" "check_absent" {
@@ -207,7 +210,7 @@ resource "google_monitoring_alert_policy" "check_absent" {
     auto_close = "1800s"
   }
 
-  depends_on = [google_logging_metric.lag]
+  depends_on = [time_sleep.metrics_propagated]
 }
 
 # Any run that found a slot lost or unreserved: its standby can no longer
@@ -249,7 +252,7 @@ resource "google_monitoring_alert_policy" "slot_lost" {
     auto_close = "1800s"
   }
 
-  depends_on = [google_logging_metric.slot_lost]
+  depends_on = [time_sleep.metrics_propagated]
 }
 
 # Any run that saw a failover (the primary's timeline or system identifier
@@ -291,5 +294,5 @@ resource "google_monitoring_alert_policy" "failover" {
     auto_close = "1800s"
   }
 
-  depends_on = [google_logging_metric.failover]
+  depends_on = [time_sleep.metrics_propagated]
 }

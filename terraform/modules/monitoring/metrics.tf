@@ -165,3 +165,25 @@ resource "google_logging_metric" "failover" {
     display_name = "${var.name_prefix} failovers seen by the replication check"
   }
 }
+
+# Cloud Monitoring learns of a new log-based metric some time after Logging
+# has created it (up to 10 minutes): until then an alert policy on it fails
+# with 404 "Cannot find metric(s)" (hashicorp/terraform-provider-google#11102).
+# Every alert policy on these metrics depends on this sleep, which ends
+# create_duration after the last of them is created. Its triggers are the
+# metrics' ids, so a metric created or replaced later (a new instance's
+# replica_lag pair, a renamed prefix) replaces the sleep and the policies wait
+# again; an apply that creates no metric does not wait.
+resource "time_sleep" "metrics_propagated" {
+  create_duration = "10m"
+
+  triggers = merge(
+    {
+      failover  = google_logging_metric.failover.id
+      failures  = google_logging_metric.failures.id
+      lag       = google_logging_metric.lag.id
+      slot_lost = google_logging_metric.slot_lost.id
+    },
+    { for key, metric in google_logging_metric.replica_lag : "replica_lag_${key}" => metric.id },
+  )
+}
