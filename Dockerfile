@@ -1,29 +1,33 @@
 # syntax=docker/dockerfile:1
 # One image for every function (FUNCTION_TARGET picks it) and for the
-# migration job (command: node dist/server/migrateMain.js).
+# migration job (command: node dist/server/migrateMain.js). The base is pinned
+# to the exact Node of .node-version (test/runtime.test.ts keeps them equal);
+# test/e2e/image.test.ts builds this file with buildah and runs the image.
 
-FROM node:22-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts only hydrate the local PostgreSQL binaries, which the image never uses.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# Every runtime folder: test/architecture.test.ts fails on an import of one not copied here.
 COPY config ./config
 COPY db ./db
 COPY drizzle ./drizzle
 COPY functions ./functions
 COPY http ./http
+COPY log ./log
 COPY replication ./replication
 COPY secrets ./secrets
 COPY server ./server
 RUN npm run build
 
-FROM node:22-bookworm-slim AS production-dependencies
+FROM node:24.22.3-bookworm-slim AS production-dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:22-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8080 \
     FUNCTION_TARGET=api

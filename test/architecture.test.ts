@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readDockerfile } from './support/image.js';
 import { ROOT } from './support/process.js';
 
 // Imports run one way: a module imports its own folder or those to its left.
@@ -58,5 +59,42 @@ describe('the import direction', () => {
       .filter(({ file, folder }) => folder !== file.split('/')[0])
       .map(({ file, specifier }) => `${file} → ${specifier}`);
     expect(ours).toEqual([]);
+  });
+});
+
+describe('the image build', () => {
+  // The Dockerfile compiles only what it copies: an import of a folder it does
+  // not copy fails the image build (TS2307) but never the local build.
+  it('copies every folder the entry points import, transitively', () => {
+    const copied = new Set(readDockerfile().copied);
+    const seen = new Set<string>();
+    const queue = ['server/main.ts', 'server/migrateMain.ts'];
+    const outside: string[] = [];
+    while (queue.length > 0) {
+      const file = queue.pop() ?? '';
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const { folder, specifier } of importsOf(file)) {
+        const target = relative(ROOT, resolve(ROOT, dirname(file), specifier)).replace(
+          /\.js$/,
+          '.ts',
+        );
+        if (!copied.has(folder)) outside.push(`${file} → ${specifier} (${folder}/ is not copied)`);
+        else if (target.endsWith('.ts')) queue.push(target);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(20);
+    expect(outside).toEqual([]);
+  });
+
+  it('compiles exactly the runtime folders it copies', () => {
+    const { include } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    const copiedFolders = readDockerfile().copied.filter(
+      (entry) => !entry.includes('.') && entry !== 'drizzle',
+    );
+    expect([...include].sort()).toEqual([...copiedFolders].sort());
+    expect([...include].sort()).toEqual([...LAYERS, ...LEAVES].sort());
   });
 });
