@@ -28,6 +28,21 @@ export function buildah(args: string[], timeoutMs = 600_000): Promise<string> {
   }).then(({ stdout }) => stdout);
 }
 
+export interface ImageConfig {
+  User?: string;
+  Cmd?: string[];
+  Env?: string[];
+  Labels?: Record<string, string>;
+}
+
+/** An image's or a working container's OCI config (buildah 1.28's templates have no `json`). */
+export async function imageConfig(name: string, type: 'image' | 'container' = 'image') {
+  const inspected = JSON.parse(await buildah(['inspect', '--type', type, name])) as {
+    OCIv1: { config: ImageConfig };
+  };
+  return inspected.OCIv1.config;
+}
+
 /** Why the image cannot be built here, or undefined when it can. */
 export function imageBuildUnavailable(): string | undefined {
   if (process.env.PG_REPLICA_SKIP_IMAGE_BUILD) {
@@ -124,15 +139,8 @@ export async function ensureBaseImage(dockerfile: Dockerfile): Promise<string> {
     )
     .digest('hex')
     .slice(0, 16);
-  const existing = await buildah([
-    'inspect',
-    '--type',
-    'image',
-    '--format',
-    `{{index .ImageAnnotations "${STANDIN_KEY_LABEL}"}}|{{index .OCIv1.Config.Labels "${STANDIN_KEY_LABEL}"}}`,
-    tag,
-  ]).catch(() => '');
-  if (existing.includes(key)) return tag;
+  const existing = await imageConfig(tag).catch(() => undefined);
+  if (existing?.Labels?.[STANDIN_KEY_LABEL] === key) return tag;
 
   const rootfs = join(STORAGE, '..', `standin-${key}`);
   await rm(rootfs, { recursive: true, force: true });
