@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import type { DatabaseClients } from '../db/clients.js';
 import type { SlotRow, StandbyRow } from '../db/replicationQueries.js';
+import { AUTH_FAILURES, type AuthFailure } from '../http/basicAuth.js';
 import { operation, type Route } from '../http/route.js';
 import type { CheckResult } from '../replication/check.js';
 import { knownLags } from '../replication/sampler.js';
@@ -8,7 +9,10 @@ import * as answer from './answers.js';
 
 export interface Metrics {
   registry: client.Registry;
+  /** Labels as the router gives them: a route template or 'unmatched', an allowed method or 'other'. */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
+  /** A request refused for its Basic credentials: the reason only, never what was sent. */
+  observeAuthFailure(reason: AuthFailure): void;
   recordCheck(result: CheckResult): void;
   /** The primary's view of its standbys and slots, as a check or a health read found it. */
   recordTopology(report: Record<string, unknown>): void;
@@ -83,6 +87,13 @@ export function createMetrics(db: DatabaseClients): Metrics {
     labelNames: ['route', 'method', 'status'],
     registers,
   });
+  const authFailures = new client.Counter({
+    name: 'http_auth_failures_total',
+    help: 'Requests refused for their Basic credentials: missing, malformed (not Basic user:password) or rejected (no accepted pair)',
+    labelNames: ['reason'],
+    registers,
+  });
+  for (const reason of AUTH_FAILURES) authFailures.inc({ reason }, 0);
   // An endpoint's two small pools (reads, windows) count as one host.
   type Load = { inUse: number; waiting: number };
   const hosts: [string, () => Load][] = [
@@ -119,6 +130,9 @@ export function createMetrics(db: DatabaseClients): Metrics {
     registry,
     observeRequest(route, method, status, duration) {
       requests.observe({ route, method, status: String(status) }, duration);
+    },
+    observeAuthFailure(reason) {
+      authFailures.inc({ reason });
     },
     recordCheck(result) {
       runs.inc({ result: result.ok ? 'ok' : 'failing' });

@@ -80,7 +80,20 @@ function response(answer: Answer) {
   };
 }
 
-function describe(route: Route, operation: Operation) {
+// The router refuses a body type other than JSON on every POST, those that
+// take no body included, so that an HTML form cannot start one (http/router.ts).
+const formRefused: Answer = {
+  description:
+    'A Content-Type other than application/json (an HTML form’s included); send none, or application/json',
+  problem: true,
+};
+
+function answersOf(method: string, operation: Operation): Record<number, Answer> {
+  if (method !== 'POST' || operation.body || operation.answers[415]) return operation.answers;
+  return { ...operation.answers, 415: formRefused };
+}
+
+function describe(route: Route, method: string, operation: Operation) {
   return {
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
@@ -95,7 +108,10 @@ function describe(route: Route, operation: Operation) {
         }
       : {}),
     responses: Object.fromEntries(
-      Object.entries(operation.answers).map(([status, answer]) => [status, response(answer)]),
+      Object.entries(answersOf(method, operation)).map(([status, answer]) => [
+        status,
+        response(answer),
+      ]),
     ),
   };
 }
@@ -107,7 +123,7 @@ export function openapiDocument(routes: Route[]) {
       Object.fromEntries(
         Object.entries(route.operations).map(([method, operation]) => [
           method.toLowerCase(),
-          describe(route, operation),
+          describe(route, method, operation),
         ]),
       ),
     ]),

@@ -8,6 +8,10 @@ import { country } from '../db/schema.js';
 // infer from a check). The country's are derived from the table.
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
+// Invisible characters that change how text around them shows (U+202E turns
+// it right to left, U+200B and U+FEFF are zero-width): a name could pass for
+// another one in every tool that shows it.
+const FORMAT_CHARACTER = /\p{Cf}/u;
 
 const twoLetter = v.pipe(
   v.string('must be two ASCII letters'),
@@ -25,8 +29,12 @@ const name = v.pipe(
     'must be 1 to 100 characters after trimming',
   ),
   v.check((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters'),
+  v.check(
+    (value) => !FORMAT_CHARACTER.test(value),
+    'must not contain Unicode format characters (such as U+202E or U+200B)',
+  ),
   v.check((value) => value.isWellFormed(), 'must be valid Unicode'),
-  v.description('Trimmed; no control characters'),
+  v.description('Trimmed; no control characters, no Unicode format characters (category Cf)'),
   // JSON Schema counts code points, as the check above does.
   v.metadata({ minLength: 1, maxLength: 100 }),
 );

@@ -9,6 +9,14 @@ export interface Credentials {
 /** The credentials accepted now: more than one during a rotation window. */
 export type CredentialSource = () => readonly Credentials[];
 
+/**
+ * Why a request was refused: no Authorization header, one that is not Basic
+ * credentials, or credentials that match no accepted pair. A bounded set: it
+ * labels a metric, and never carries what was sent.
+ */
+export type AuthFailure = 'missing' | 'malformed' | 'rejected';
+export const AUTH_FAILURES: readonly AuthFailure[] = ['missing', 'malformed', 'rejected'];
+
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
 // Everything is compared as SHA-256 digests: both sides have the same length,
@@ -28,10 +36,13 @@ const canonicalHeader = ({ username, password }: Credentials) =>
 
 /**
  * Checks the Authorization header in constant time against every accepted
- * pair. The digests of the accepted headers are kept until the accepted set
- * changes (a rotation), so a request costs one hash, not four.
+ * pair: undefined when it matches one, else why not. The digests of the
+ * accepted headers are kept until the accepted set changes (a rotation), so a
+ * request costs one hash, not four.
  */
-export function createAuthoriser(accepted: CredentialSource): (req: IncomingMessage) => boolean {
+export function createAuthoriser(
+  accepted: CredentialSource,
+): (req: IncomingMessage) => AuthFailure | undefined {
   let cachedFor: readonly Credentials[] | undefined;
   let headerDigests: Buffer[] = [];
   let pairDigests: { username: Buffer; password: Buffer }[] = [];
@@ -56,15 +67,15 @@ export function createAuthoriser(accepted: CredentialSource): (req: IncomingMess
   return (req) => {
     refresh();
     const header = req.headers.authorization;
-    if (header === undefined) return false;
+    if (header === undefined) return 'missing';
     // Every accepted value is compared, so timing does not reveal which matched.
     const given = digest(header);
     let ok = false;
     for (const expected of headerDigests) ok = timingSafeEqual(given, expected) || ok;
-    if (ok) return true;
+    if (ok) return undefined;
     // Not in the canonical form (e.g. a lower-case scheme): decode and compare the parts.
     const parts = decode(header);
-    if (!parts) return false;
+    if (!parts) return 'malformed';
     const username = digest(parts.username);
     const password = digest(parts.password);
     for (const expected of pairDigests) {
@@ -72,6 +83,6 @@ export function createAuthoriser(accepted: CredentialSource): (req: IncomingMess
       const passwordOk = timingSafeEqual(password, expected.password);
       ok = (userOk && passwordOk) || ok;
     }
-    return ok;
+    return ok ? undefined : 'rejected';
   };
 }

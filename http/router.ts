@@ -3,20 +3,41 @@ import type { HttpFunction } from '@google-cloud/functions-framework';
 import * as v from 'valibot';
 import { describeError, type Logger } from '../log/logger.js';
 import { traceFields } from '../log/trace.js';
-import { type CredentialSource, createAuthoriser } from './basicAuth.js';
+import { type AuthFailure, type CredentialSource, createAuthoriser } from './basicAuth.js';
 import { parseJsonBody, type RequestWithBody } from './body.js';
 import { errorToProblem } from './errorToProblem.js';
 import { sendProblem } from './problem.js';
-import { invalidRequest, methodNotAllowed, notFound, unauthorized } from './problems.js';
+import {
+  invalidRequest,
+  methodNotAllowed,
+  notFound,
+  unauthorized,
+  unsupportedMediaType,
+} from './problems.js';
 import type { Method, Operation, Reply, Route } from './route.js';
+import { prefixOf, throttledLog } from './throttledLog.js';
 import { queryObject, validate } from './validation.js';
 
 export interface RouterOptions {
   credentials: CredentialSource | undefined;
   log: Logger;
-  /** Told of every answer: the route's path template (never the raw path), method, status, time. */
+  /**
+   * Told of every answer: the route's path template or UNMATCHED_ROUTE (never
+   * the raw path), the method if the route allows it or OTHER_METHOD, the
+   * status, the time. Every value comes from a fixed set.
+   */
   observe?: (route: string, method: string, status: number, seconds: number) => void;
+  /** Told of every request refused for its Basic credentials (ServiceDependencies' metrics). */
+  metrics?: { observeAuthFailure(reason: AuthFailure): void };
+  /** At most one log line about failed Basic auth per this long (default 60 s). */
+  authFailureLogIntervalMs?: number;
 }
+
+/** The route label of a path no route matches. */
+export const UNMATCHED_ROUTE = 'unmatched';
+/** The method label of a method outside the route's Allow (or, unmatched, outside every route's). */
+export const OTHER_METHOD = 'other';
+const AUTH_FAILURE_LOG_INTERVAL_MS = 60_000;
 
 interface CompiledRoute {
   route: Route;
@@ -44,8 +65,10 @@ function compile(route: Route): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), names, allowed };
 }
 
-function sendReply(res: ServerResponse, reply: Reply): void {
+function sendReply(res: ServerResponse, reply: Reply, authenticated: boolean): void {
   res.statusCode = reply.status;
+  // What took credentials to see is kept by no cache, unless the route says otherwise.
+  if (authenticated) res.setHeader('Cache-Control', 'no-store');
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.content) {
     res.setHeader('Content-Type', reply.content.type);
@@ -86,6 +109,28 @@ function pathParams(match: RegExpExecArray, names: string[]): Record<string, str
   return params;
 }
 
+// The enctypes an HTML form can send (and a cross-site fetch without a CORS preflight).
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * A POST that takes no body still refuses a body type other than JSON: a
+ * cross-site HTML form always sends one of FORM_TYPES, so it cannot start
+ * the POST with a browser's remembered Basic credentials. No Content-Type at
+ * all is accepted (curl, Cloud Scheduler).
+ */
+function refuseFormPost(req: RequestWithBody, operation: Operation): void {
+  if (req.method !== 'POST' || operation.body) return;
+  const contentType = req.headers['content-type'];
+  if (contentType === undefined) return;
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType === 'application/json') return;
+  throw unsupportedMediaType(
+    FORM_TYPES.includes(mediaType)
+      ? `${mediaType} is not accepted here (a form cannot start this); send no body, or application/json`
+      : 'send no body, or application/json',
+  );
+}
+
 /** Validates what the operation declares, then runs it with the parsed values. */
 function run(
   operation: Operation,
@@ -93,6 +138,7 @@ function run(
   params: Record<string, string>,
   query: URLSearchParams,
 ) {
+  refuseFormPost(req, operation);
   const input = {
     params: operation.params
       ? validate(operation.params, params, 'the path is not valid')
@@ -123,10 +169,19 @@ function run(
  */
 export function createRouter(routes: Route[], options: RouterOptions): HttpFunction {
   const compiled = routes.map(compile);
-  const isAuthorised = createAuthoriser(options.credentials ?? noCredentials);
+  const anyAllowed = new Set(compiled.flatMap((candidate) => candidate.allowed));
+  const authFailure = createAuthoriser(options.credentials ?? noCredentials);
+  // Never the user, the password or the header: the reason, the route, the method.
+  const logAuthFailure = throttledLog(
+    options.log,
+    'WARNING',
+    'Basic auth failed',
+    options.authFailureLogIntervalMs ?? AUTH_FAILURE_LOG_INTERVAL_MS,
+  );
   return async (req, res) => {
     const started = performance.now();
-    let template = 'unmatched';
+    let template = UNMATCHED_ROUTE;
+    let allowed = anyAllowed;
     try {
       const { path, query } = splitTarget(req.originalUrl ?? req.url ?? '/');
       let match: RegExpExecArray | null = null;
@@ -136,17 +191,29 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
       });
       if (!found || !match) throw notFound(`no route for ${path}`);
       template = found.route.path;
-      if (found.route.auth && !isAuthorised(req)) throw unauthorized();
+      allowed = new Set(found.allowed);
+      if (found.route.auth) {
+        const failure = authFailure(req);
+        if (failure) {
+          options.metrics?.observeAuthFailure(failure);
+          logAuthFailure({ reason: failure, route: template, method: req.method });
+          throw unauthorized();
+        }
+      }
       const method = (req.method === 'HEAD' ? 'GET' : req.method) as Method;
       const operation = found.route.operations[method];
       if (!operation) throw methodNotAllowed(req.method ?? '', found.allowed);
-      sendReply(res, await run(operation, req, pathParams(match, found.names), query));
+      sendReply(
+        res,
+        await run(operation, req, pathParams(match, found.names), query),
+        found.route.auth,
+      );
     } catch (error) {
       const { problem, unexpected } = errorToProblem(error);
       if (unexpected) {
         options.log('ERROR', 'request failed unexpectedly', {
           method: req.method,
-          path: req.path,
+          path: prefixOf(req.path),
           ...describeError(error),
           ...traceFields(req.headers),
         });
@@ -155,7 +222,7 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
     } finally {
       options.observe?.(
         template,
-        req.method ?? '',
+        req.method && allowed.has(req.method) ? req.method : OTHER_METHOD,
         res.statusCode,
         (performance.now() - started) / 1000,
       );

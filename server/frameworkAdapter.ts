@@ -21,15 +21,36 @@ import { readBoundedBody } from '../http/body.js';
 import { errorToProblem } from '../http/errorToProblem.js';
 import { HttpProblem, sendProblem } from '../http/problem.js';
 import { invalidRequest, MAX_BODY_BYTES, notFound, payloadTooLarge } from '../http/problems.js';
-import { describeError, type Logger } from '../log/logger.js';
+import { prefixOf, throttledLog } from '../http/throttledLog.js';
+import type { Logger } from '../log/logger.js';
 
 // The framework's app answers these itself with an empty 404 (matched as
 // Express does: any case, and any path below them).
 const FRAMEWORK_IGNORED = /^\/(favicon\.ico|robots\.txt)(\/|$)/i;
 
 type ExpressApp = RequestListener & {
-  use(handler: (error: unknown, req: unknown, res: unknown, next: unknown) => void): void;
+  use(handler: (error: unknown, req: IncomingMessage, res: unknown, next: unknown) => void): void;
 };
+
+// On every answer, whoever writes it: no browser guesses a type other than
+// the one sent (a problem's text is never run as a script or page).
+const noSniff = (res: ServerResponse) => res.setHeader('X-Content-Type-Options', 'nosniff');
+
+// Errors the framework raises come before auth (a malformed percent-encoding
+// in the path, for one): anyone can cause them, so they are logged as one
+// short line, at most one per this long, without the stack (install paths)
+// or the error's message (which quotes the path), and with a prefix of the path.
+const PRE_AUTH_ERROR_LOG_INTERVAL_MS = 10_000;
+
+/** The error's class and HTTP status, never its message: both from fixed sets. */
+function errorKind(error: unknown): { error: string; status?: number } {
+  if (!(error instanceof Error)) return { error: typeof error };
+  const status = (error as { status?: unknown }).status;
+  return {
+    error: prefixOf(error.name),
+    ...(typeof status === 'number' ? { status } : {}),
+  };
+}
 
 /**
  * Serves a registered function through the framework's Express app, without
@@ -38,17 +59,32 @@ type ExpressApp = RequestListener & {
  * framework's parsers (1 GB limit, HTML error pages, U+FFFD for invalid UTF-8)
  * skip it; handlers parse `rawBody` themselves.
  */
-export function createHttpServer(target: string, log: Logger): Server {
+export function createHttpServer(
+  target: string,
+  log: Logger,
+  preAuthErrorLogIntervalMs = PRE_AUTH_ERROR_LOG_INTERVAL_MS,
+): Server {
   const app = getTestServer(target).listeners('request')[0] as ExpressApp;
+  const logPreAuthError = throttledLog(
+    log,
+    'WARNING',
+    'request refused before routing',
+    preAuthErrorLogIntervalMs,
+  );
   // Anything the framework still raises becomes a problem, never its HTML page.
-  app.use((error, _req, res, _next) => {
-    log('WARNING', 'framework error', describeError(error));
+  app.use((error, req, res, _next) => {
+    logPreAuthError({
+      ...errorKind(error),
+      method: req.method,
+      path: prefixOf(req.url?.split('?')[0]),
+    });
     const problem =
       error instanceof HttpProblem ? error : invalidRequest('the request could not be processed');
     sendProblem(res as Parameters<typeof sendProblem>[0], problem);
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    noSniff(res);
     const path = (req.url ?? '').split('?')[0] ?? '';
     // `OPTIONS *` and absolute-form targets would reach Express's HTML 404.
     if (!path.startsWith('/') || FRAMEWORK_IGNORED.test(path)) {
@@ -75,6 +111,7 @@ export function createHttpServer(target: string, log: Logger): Server {
   // Expect: 100-continue: refuse an oversized body before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      noSniff(res);
       sendProblem(res, payloadTooLarge());
       return;
     }
@@ -91,6 +128,7 @@ export function createHttpServer(target: string, log: Logger): Server {
     const body = JSON.stringify(invalidRequest('the HTTP request is malformed'));
     socket.end(
       'HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n' +
+        'X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });

@@ -107,6 +107,12 @@ const probes: Probe[] = [
   { operation: 'POST /replication_check', path: '/replication_check' },
   { operation: 'POST /replication_check', path: '/replication_check?x=1' },
   { operation: 'POST /replication_check', path: '/replication_check', auth: false },
+  {
+    operation: 'POST /replication_check',
+    path: '/replication_check',
+    body: 'samples=600',
+    contentType: 'application/x-www-form-urlencoded',
+  },
   { operation: 'POST /replication_check', path: '/replication_check', hostsDown: true },
   { operation: 'GET /status/replication', path: '/status/replication' },
   { operation: 'GET /status/replication', path: '/status/replication?max_lag_ms=x' },
