@@ -29,14 +29,13 @@ export interface RouterOptions {
   observe?: (route: string, method: string, status: number, seconds: number) => void;
   /** Told of every request refused for its Basic credentials (ServiceDependencies' metrics). */
   metrics?: { observeAuthFailure(reason: AuthFailure): void };
-  /** At most one log line about failed Basic auth per this long (default 60 s). */
-  authFailureLogIntervalMs?: number;
 }
 
 /** The route label of a path no route matches. */
 export const UNMATCHED_ROUTE = 'unmatched';
 /** The method label of a method outside the route's Allow (or, unmatched, outside every route's). */
 export const OTHER_METHOD = 'other';
+/** At most one log line about failed Basic auth per this long. */
 const AUTH_FAILURE_LOG_INTERVAL_MS = 60_000;
 
 interface CompiledRoute {
@@ -44,6 +43,8 @@ interface CompiledRoute {
   pattern: RegExp;
   names: string[];
   allowed: string[];
+  /** The same, for the metric's method label. */
+  allowedSet: ReadonlySet<string>;
 }
 
 // An operation that declares no query takes none.
@@ -62,7 +63,13 @@ function compile(route: Route): CompiledRoute {
   const allowed = methods.includes('GET')
     ? ['GET', 'HEAD', ...methods.filter((m) => m !== 'GET')]
     : methods;
-  return { route, pattern: new RegExp(`^${source}$`), names, allowed };
+  return {
+    route,
+    pattern: new RegExp(`^${source}$`),
+    names,
+    allowed,
+    allowedSet: new Set(allowed),
+  };
 }
 
 function sendReply(res: ServerResponse, reply: Reply, authenticated: boolean): void {
@@ -169,14 +176,16 @@ function run(
  */
 export function createRouter(routes: Route[], options: RouterOptions): HttpFunction {
   const compiled = routes.map(compile);
-  const anyAllowed = new Set(compiled.flatMap((candidate) => candidate.allowed));
+  const anyAllowed: ReadonlySet<string> = new Set(
+    compiled.flatMap((candidate) => candidate.allowed),
+  );
   const authFailure = createAuthoriser(options.credentials ?? noCredentials);
   // Never the user, the password or the header: the reason, the route, the method.
   const logAuthFailure = throttledLog(
     options.log,
     'WARNING',
     'Basic auth failed',
-    options.authFailureLogIntervalMs ?? AUTH_FAILURE_LOG_INTERVAL_MS,
+    AUTH_FAILURE_LOG_INTERVAL_MS,
   );
   return async (req, res) => {
     const started = performance.now();
@@ -191,7 +200,7 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
       });
       if (!found || !match) throw notFound(`no route for ${path}`);
       template = found.route.path;
-      allowed = new Set(found.allowed);
+      allowed = found.allowedSet;
       if (found.route.auth) {
         const failure = authFailure(req);
         if (failure) {

@@ -59,17 +59,13 @@ function errorKind(error: unknown): { error: string; status?: number } {
  * framework's parsers (1 GB limit, HTML error pages, U+FFFD for invalid UTF-8)
  * skip it; handlers parse `rawBody` themselves.
  */
-export function createHttpServer(
-  target: string,
-  log: Logger,
-  preAuthErrorLogIntervalMs = PRE_AUTH_ERROR_LOG_INTERVAL_MS,
-): Server {
+export function createHttpServer(target: string, log: Logger): Server {
   const app = getTestServer(target).listeners('request')[0] as ExpressApp;
   const logPreAuthError = throttledLog(
     log,
     'WARNING',
     'request refused before routing',
-    preAuthErrorLogIntervalMs,
+    PRE_AUTH_ERROR_LOG_INTERVAL_MS,
   );
   // Anything the framework still raises becomes a problem, never its HTML page.
   app.use((error, req, res, _next) => {
