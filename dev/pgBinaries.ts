@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { readOption } from '../config/config.js';
-import { accountDirFor, ensureAccountDir } from './accountDir.js';
+import { ACCOUNT_ROOT, accountDirFor, ensureAccountDir } from './accountDir.js';
 import { giveTo } from './clusterFiles.js';
 import { asAccount, type RunAs } from './osUser.js';
 
@@ -36,8 +36,9 @@ async function embeddedBinaries(): Promise<{ dir: string; version: string }> {
 /**
  * A copy of the binaries in a folder the account owns, made once per installed
  * copy and version: the account may not be able to enter node_modules (a clone
- * in a folder only root can enter). Made aside and renamed into place, so
- * parallel test workers never run half a copy.
+ * in a folder only root can enter). Made and given to the account inside a
+ * folder only root can enter (so nothing can swap a link in meanwhile), then
+ * renamed into place, so parallel test workers never run half a copy.
  */
 async function copyForAccount(
   source: { dir: string; version: string },
@@ -46,13 +47,15 @@ async function copyForAccount(
   const target = join(accountDirFor('postgres', source.dir), source.version);
   if (existsSync(target)) return target;
   await ensureAccountDir(dirname(target), runAs);
-  const staging = `${target}.${process.pid}.${Date.now()}`;
-  await run('cp', ['-a', source.dir, staging]);
-  await giveTo(staging, runAs);
+  const staging = await mkdtemp(join(ACCOUNT_ROOT, '.copy-'));
   try {
-    await rename(staging, target);
-  } catch {
-    await rm(staging, { recursive: true, force: true }); // another process won the race
+    await run('cp', ['-a', source.dir, join(staging, 'copy')]);
+    await giveTo(join(staging, 'copy'), runAs);
+    await rename(join(staging, 'copy'), target);
+  } catch (error) {
+    if (!existsSync(target)) throw error; // else another process won the race
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
   return target;
 }

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { constants, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openFileNoFollow, openFolder } from './accountDir.js';
 import { asAccount, type RunAs } from './osUser.js';
 import type { PgBinaries } from './pgBinaries.js';
 
@@ -62,7 +64,16 @@ export async function startPostgres(
   const args = ['-D', options.dataDir, '-p', String(options.port), '-k', options.socketDir];
   for (const [name, value] of Object.entries(options.settings ?? {}))
     args.push('-c', `${name}=${value}`);
-  const log = createWriteStream(options.logFile, { flags: 'a' });
+  // As root, the logs folder is the account's: never append through a link planted there.
+  const log = options.runAs
+    ? createWriteStream('', {
+        fd: await openFileNoFollow(
+          options.logFile,
+          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+          0o600,
+        ),
+      })
+    : createWriteStream(options.logFile, { flags: 'a' });
   const child: ChildProcess = spawn(binaries.postgres, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...asAccount(options.runAs),
@@ -128,17 +139,69 @@ export async function startPostgres(
   };
 }
 
-/** Stops a postmaster left running by an earlier process that was killed. */
-export async function stopStalePostmaster(dataDir: string): Promise<void> {
+const isRoot = () => process.getuid?.() === 0;
+const missing = (error: unknown) =>
+  ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+
+/** The data folder's real path and owner; as root, reached without following a planted link. */
+async function dataFolder(dataDir: string): Promise<{ path: string; uid: number }> {
+  if (!isRoot()) return { path: await realpath(dataDir), uid: (await stat(dataDir)).uid };
+  const folder = await openFolder(dataDir);
+  try {
+    return { path: await readlink(`/proc/self/fd/${folder.fd}`), uid: (await folder.stat()).uid };
+  } finally {
+    await folder.close();
+  }
+}
+
+/** The first line of postmaster.pid, read as root without following a link. */
+async function pidInFile(dataDir: string): Promise<number | undefined> {
   const file = join(dataDir, 'postmaster.pid');
-  if (!existsSync(file)) return;
-  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  // A pid from an old file may belong to another program by now.
-  const command = existsSync(`/proc/${pid}/cmdline`)
-    ? readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-    : '';
-  if (!command.includes('postgres')) return;
+  let text: string;
+  try {
+    if (isRoot()) {
+      const handle = await openFileNoFollow(file, constants.O_RDONLY);
+      try {
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+    } else text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (missing(error)) return undefined;
+    throw error;
+  }
+  const pid = Number(text.split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Whether `pid` is the postmaster of `dataDir`: run by the folder's owner (and
+ * not by root, which PostgreSQL refuses), started with `-D <dataDir>`, working
+ * in that folder (the postmaster changes into it). A pid from an old file may
+ * belong to any program by now, one named "postgres…" included.
+ */
+async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
+  try {
+    const folder = await dataFolder(dataDir);
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const uid = Number(status.match(/^Uid:\s+(\d+)/m)?.[1]);
+    if (uid === 0 || uid !== folder.uid) return false;
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    const dashD = args.indexOf('-D');
+    const named = dashD >= 0 ? (args[dashD + 1] ?? '') : '';
+    if (resolve(named) !== resolve(dataDir) && resolve(named) !== folder.path) return false;
+    return (await readlink(`/proc/${pid}/cwd`)) === folder.path;
+  } catch (error) {
+    if (missing(error)) return false; // gone, or the folder is
+    throw error;
+  }
+}
+
+/** Stops a postmaster left running by an earlier process that was killed: this folder's own only. */
+export async function stopStalePostmaster(dataDir: string): Promise<void> {
+  const pid = await pidInFile(dataDir);
+  if (pid === undefined || !(await isPostmasterOf(pid, dataDir))) return;
   try {
     process.kill(pid, 'SIGINT');
   } catch {
