@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { Sql, TransactionSql } from 'postgres';
 import { replicationHeartbeat as heartbeat } from './schema.js';
 
 // The primary's timeline, from the name of its current WAL file.
@@ -47,23 +48,32 @@ export const beatQuery = (db: PostgresJsDatabase) => {
     .prepare('heartbeat_beat');
 };
 
+export interface SeenRow {
+  sequence: string | null;
+  replayLsn: string | null;
+  receiveLsn: string | null;
+  replayPaused: boolean;
+  receiverStatus: string | null;
+}
+
 /**
- * On a replica: the prober's sequence as this snapshot sees it, with what the
- * replica is doing: its replay position, whether replay is paused, and its
- * WAL receiver's state (its own view, not the primary's).
+ * On a replica: the prober's sequence as this statement's snapshot sees it,
+ * with what the replica is doing: its replay position, whether replay is
+ * paused, and its WAL receiver's state (its own view, not the primary's).
+ * The sampling window's poll: sent on an open transaction, it is a prepared
+ * statement from the second time on (postgres.js names and caches it per
+ * connection), and it maps no columns through Drizzle: it runs up to a
+ * thousand times a second.
  */
-export const seenQuery = (db: PostgresJsDatabase) =>
-  db
-    .select({
-      sequence: heartbeat.sequence,
-      replayLsn: sql<string | null>`pg_last_wal_replay_lsn()::text`,
-      receiveLsn: sql<string | null>`pg_last_wal_receive_lsn()::text`,
-      replayPaused: sql<boolean>`pg_is_in_recovery() and pg_get_wal_replay_pause_state() <> 'not paused'`,
-      receiverStatus: sql<string | null>`(select status from pg_stat_wal_receiver)`,
-    })
-    .from(sql`(select 1) as one`)
-    .leftJoin(heartbeat, eq(heartbeat.prober, sql.placeholder('prober')))
-    .prepare('heartbeat_seen');
+export const seenOn = (sql: Sql | TransactionSql, prober: string) =>
+  sql<SeenRow[]>`
+    select h.sequence::text as "sequence",
+           pg_last_wal_replay_lsn()::text as "replayLsn",
+           pg_last_wal_receive_lsn()::text as "receiveLsn",
+           pg_is_in_recovery() and pg_get_wal_replay_pause_state() <> 'not paused' as "replayPaused",
+           (select status from pg_stat_wal_receiver) as "receiverStatus"
+    from (select 1) as one
+    left join replication_heartbeat h on h.prober = ${prober}`;
 
 /** Every prober's latest heartbeat, and (on the primary) how old it is. */
 export const latestBeatsQuery = (db: PostgresJsDatabase) =>

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TransactionSql } from 'postgres';
 import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { beatQuery, seenQuery } from '../db/heartbeatQueries.js';
-import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
+import { beatQuery, seenOn } from '../db/heartbeatQueries.js';
 import type { ReplicationEvent } from './failures.js';
 
 export interface SamplingSettings {
@@ -50,6 +50,8 @@ export interface EndpointSamples {
    * the time waited for an unseen one, null where it could not be checked.
    */
   byBeat: (number | null)[];
+  /** Queries it was sent: the window's polling cost on this replica. */
+  polls: number;
   /** Heartbeats that could not be checked: the replica was unreachable. */
   unreachable: number;
   /** Heartbeats still outstanding when the server began shutting down. */
@@ -69,22 +71,47 @@ export interface WindowResult {
   endpoints: Map<string, EndpointSamples>;
 }
 
-// Poll fast while the lag is small, so that a healthy replica is measured to
-// the millisecond; back off as the wait grows (1/20 of it, at most 50 ms).
-const pollIntervalMs = (waitedMs: number) => Math.min(50, Math.max(1, waitedMs / 20));
+/**
+ * How long to wait before the next poll, given how long the oldest
+ * outstanding heartbeat has waited and the lag the replica showed last. A
+ * heartbeat is resolved to about a millisecond at any lag, at a bounded cost:
+ * polls start a little before the expected moment and run every millisecond
+ * around it; a heartbeat later than expected (or a replica with no history)
+ * is polled with a gap that grows by 1/20 of the wait, never over
+ * MAX_POLL_GAP_MS, so no heartbeat is ever read more than that late.
+ */
+export function nextPollDelayMs(waitedMs: number, expectedMs: number | undefined): number {
+  if (expectedMs !== undefined) {
+    const lead = Math.max(2, expectedMs * 0.01);
+    if (waitedMs < expectedMs - lead) return expectedMs - lead - waitedMs;
+    if (waitedMs < expectedMs + lead + TIGHT_POLLING_MS) return 1;
+    return Math.min(MAX_POLL_GAP_MS, Math.max(1, (waitedMs - expectedMs) / 20));
+  }
+  return Math.min(MAX_POLL_GAP_MS, Math.max(1, waitedMs / 20));
+}
+const MAX_POLL_GAP_MS = 5;
+const TIGHT_POLLING_MS = 8;
+
+/** The lag each replica endpoint last showed, the next window's first expectation. */
+const lastLagByEndpoint = new WeakMap<ReplicaEndpoint, number>();
 
 interface Poller {
   add(beat: Beat): void;
   finish(): void;
+  /** Settles once the replica has answered a first poll (or could not): before any heartbeat. */
+  ready: Promise<void>;
   done: Promise<void>;
   result: EndpointSamples;
 }
 
 /**
- * Polls one replica for every heartbeat handed to it. Heartbeats outstanding
- * together are polled in one read-only transaction (one connection: the
- * endpoint may balance over several replicas), bounded by the newest one's
- * threshold plus a query timeout, so a frozen replica costs no more than that.
+ * Polls one replica for every heartbeat handed to it, on one connection (the
+ * endpoint may balance over several replicas) holding a read-only
+ * transaction that is open before the heartbeat commits, so the first poll
+ * follows the commit with no round trip in between. A session takes new
+ * heartbeats for up to `renewMs`, then ends (and the next begins) once it is
+ * idle; its deadline is that plus the threshold and a query timeout, so a
+ * frozen replica costs no more than that per heartbeat.
  */
 function createPoller(
   target: ReplicaEndpoint,
@@ -98,6 +125,7 @@ function createPoller(
     samples: 0,
     seen: 0,
     byBeat: [],
+    polls: 0,
     unreachable: 0,
     interrupted: 0,
     lastError: undefined,
@@ -105,124 +133,194 @@ function createPoller(
     last: undefined,
     unseenLsn: undefined,
   };
+  const renewMs = settings.queryTimeoutMs;
   let finished = false;
-  let wake: (() => void) | undefined;
-  let burstToken = 0;
+  const waiting = new Set<() => void>();
+  const wake = () => {
+    for (const resolve of waiting) resolve();
+  };
+  let sessionToken = 0;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
 
   const settle = (beat: Beat, lag: number, seen: boolean) => {
     outstanding.splice(outstanding.indexOf(beat), 1);
     byIndex.set(beat.index, lag);
-    if (seen) result.seen++;
-    else result.unseenLsn = beat.lsn;
+    if (seen) {
+      result.seen++;
+      lastLagByEndpoint.set(target, lag);
+    } else result.unseenLsn = beat.lsn;
   };
+  /** Sleeps up to `ms`; a new heartbeat, the window's end or shutdown wakes it. */
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        waiting.delete(done);
+        resolve();
+      }
+      waiting.add(done);
+    });
 
-  async function burst(batch: Beat[]): Promise<void> {
-    const token = ++burstToken;
-    const expiresAt = Math.max(...batch.map((beat) => beat.committedAt + settings.maxLagMs));
-    const timeoutMs = Math.max(0, expiresAt - performance.now()) + settings.queryTimeoutMs;
+  async function session(): Promise<void> {
+    const token = ++sessionToken;
+    const acceptUntil = performance.now() + renewMs;
+    const taken = new Set<Beat>();
+    const takeNew = () => {
+      if (performance.now() < acceptUntil) for (const beat of outstanding) taken.add(beat);
+    };
     try {
       await target.sampler.query(
         ({ sql }) =>
           sql.begin('read only', async (transaction) => {
-            const seen = seenQuery(drizzleOnTransaction(sql, transaction));
-            while (token === burstToken && !signal.aborted) {
-              const [row] = await seen.execute({ prober: settings.prober });
-              const now = performance.now();
-              if (token !== burstToken || !row) return;
-              const state = {
-                replayLsn: row.replayLsn,
-                receiveLsn: row.receiveLsn,
-                replayPaused: row.replayPaused,
-                receiverStatus: row.receiverStatus,
-              };
-              result.first ??= state;
-              result.last = state;
-              const shown = Number(row.sequence ?? 0);
-              for (const beat of [...outstanding]) {
-                const waited = now - beat.committedAt;
-                // Shown, but only after the threshold (a stalled poll): that is lag too.
-                if (waited >= settings.maxLagMs) settle(beat, waited, false);
-                else if (beat.sequence <= shown) settle(beat, waited, true);
+            for (;;) {
+              if (token !== sessionToken || signal.aborted) return;
+              takeNew();
+              if (!outstanding.some((beat) => taken.has(beat))) {
+                if (result.polls === 0) {
+                  await pollOnce(transaction, token);
+                  continue;
+                }
+                // Idle: newer heartbeats go to the next session; an aged transaction is renewed.
+                if (outstanding.length > 0 || finished || performance.now() >= acceptUntil) return;
+                await idle(acceptUntil - performance.now());
+                continue;
               }
-              if (batch.every((beat) => !outstanding.includes(beat))) return;
-              const oldest = Math.min(...outstanding.map((beat) => beat.committedAt));
-              await sleep(pollIntervalMs(now - oldest));
+              await pollOnce(transaction, token);
+              const still = outstanding.filter((beat) => taken.has(beat));
+              if (still.length === 0) continue;
+              const oldest = Math.min(...still.map((beat) => beat.committedAt));
+              const gap = nextPollDelayMs(
+                performance.now() - oldest,
+                lastLagByEndpoint.get(target),
+              );
+              // A transaction never sits idle for long: under half the query timeout.
+              await idle(Math.min(gap, settings.queryTimeoutMs / 2));
             }
           }),
-        { timeoutMs },
+        { timeoutMs: renewMs + settings.maxLagMs + settings.queryTimeoutMs },
       );
     } catch (error) {
       if (!(error instanceof DatabaseUnavailableError)) throw error;
-      burstToken++; // the abandoned transaction must not settle anything
+      sessionToken++; // the abandoned transaction must not settle anything
       result.lastError = error.message;
-      for (const beat of batch) {
-        if (!outstanding.includes(beat)) continue;
-        outstanding.splice(outstanding.indexOf(beat), 1);
-        result.unreachable++;
-      }
+      // Every heartbeat waiting now waited on this connection or on its attempt.
+      result.unreachable += outstanding.splice(0).length;
+    } finally {
+      markReady();
     }
   }
+
+  async function pollOnce(transaction: TransactionSql, token: number): Promise<void> {
+    const [row] = await seenOn(transaction, settings.prober).catch((error: unknown) => {
+      // postgres.js fails a query on a transaction whose connection has closed
+      // (the replica restarted while the transaction was open) with a TypeError.
+      if (!(error instanceof TypeError)) throw error;
+      throw new DatabaseUnavailableError('replica', 'the connection closed', {
+        cause: error,
+        endpoint: target.endpoint,
+      });
+    });
+    const now = performance.now();
+    result.polls++;
+    markReady();
+    if (token !== sessionToken || !row) return;
+    const state = {
+      replayLsn: row.replayLsn,
+      receiveLsn: row.receiveLsn,
+      replayPaused: row.replayPaused,
+      receiverStatus: row.receiverStatus,
+    };
+    result.first ??= state;
+    result.last = state;
+    const shown = Number(row.sequence ?? 0);
+    for (const beat of [...outstanding]) {
+      const waited = now - beat.committedAt;
+      // Shown, but only after the threshold (a stalled poll): that is lag too.
+      if (waited >= settings.maxLagMs) settle(beat, waited, false);
+      else if (beat.sequence <= shown) settle(beat, waited, true);
+    }
+  }
+
+  /** Could not answer a first poll: not polled in this window (its heartbeats count as unreachable). */
+  const unreachableBeforeWindow = () => result.polls === 0 && result.lastError !== undefined;
 
   const done = (async () => {
     for (;;) {
       // A server that is shutting down answers at once: what is still
       // outstanding was interrupted, neither seen nor lag.
-      if (signal.aborted) result.interrupted += outstanding.splice(0).length;
-      if (outstanding.length > 0) {
-        await burst([...outstanding]);
-        continue;
+      if (signal.aborted) {
+        result.interrupted += outstanding.splice(0).length;
+        break;
       }
-      if (finished) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+      if (finished && outstanding.length === 0) break;
+      if (unreachableBeforeWindow()) await idle(60_000);
+      else await session();
     }
     result.byBeat = added.map((index) => byIndex.get(index) ?? null);
   })();
   // Rethrown by the window once it has ended: never an unhandled rejection meanwhile.
   done.catch(() => {});
-  signal.addEventListener('abort', () => {
-    burstToken++;
+  const onAbort = () => {
+    sessionToken++;
     result.interrupted += outstanding.splice(0).length;
-    wake?.();
-  });
-
-  const notify = () => {
-    wake?.();
-    wake = undefined;
+    wake();
   };
+  signal.addEventListener('abort', onAbort, { once: true });
+  done.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {});
+
   return {
     add(beat) {
+      if (unreachableBeforeWindow()) {
+        added.push(beat.index);
+        result.samples++;
+        result.unreachable++;
+        return;
+      }
       outstanding.push(beat);
       added.push(beat.index);
       result.samples++;
-      notify();
+      wake();
     },
     finish() {
       finished = true;
-      notify();
+      wake();
     },
+    ready,
     done,
     result,
   };
 }
 
-async function writeBeat(db: DatabaseClients, prober: string, index: number) {
+/**
+ * Writes one heartbeat. The pollers get it the moment the primary
+ * acknowledges the commit; its LSN (a position at or after the end of the
+ * commit record, which replay must pass) is read after that, while they poll.
+ */
+async function writeBeat(
+  db: DatabaseClients,
+  prober: string,
+  index: number,
+  onCommitted: (beat: Beat) => void,
+) {
   return db.primary.query(async ({ db: orm, queries }) => {
     const [row] = await beatQuery(orm).execute({ prober });
     const committedAt = performance.now();
-    const [position] = await queries.walInsertLsn.execute();
     if (!row) throw new Error('the heartbeat upsert returned no row');
-    return {
-      beat: {
-        index,
-        sequence: Number(row.sequence),
-        committedAt,
-        at: Date.now(),
-        lsn: position?.lsn ?? '',
-      },
-      row,
+    const beat: Beat = {
+      index,
+      sequence: Number(row.sequence),
+      committedAt,
+      at: Date.now(),
+      lsn: '',
     };
+    onCommitted(beat);
+    const [position] = await queries.walInsertLsn.execute();
+    beat.lsn = position?.lsn ?? '';
+    return { beat, row };
   });
 }
 
@@ -265,14 +363,18 @@ export async function sampleWindow(
     replicas.map((replica) => [replica.endpoint, createPoller(replica, settings, signal)]),
   );
   const result: WindowResult = { beats: [], beatFailures: [], events: [], endpoints: new Map() };
+  // Every replica has answered a first poll on an open transaction before the
+  // first heartbeat: connecting is never counted as lag.
+  await Promise.all([...pollers.values()].map((poller) => poller.ready));
   const start = performance.now();
   let writing: Promise<void> | undefined;
   let unexpected: unknown;
   const write = async (index: number) => {
     try {
-      const { beat, row } = await writeBeat(db, settings.prober, index);
-      result.beats.push(beat);
-      for (const poller of pollers.values()) poller.add(beat);
+      const { row } = await writeBeat(db, settings.prober, index, (beat) => {
+        result.beats.push(beat);
+        for (const poller of pollers.values()) poller.add(beat);
+      });
       const event = failoverEvent(row);
       if (event && !result.events.some((seen) => seen.detail === event.detail)) {
         result.events.push(event);
