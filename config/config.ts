@@ -44,6 +44,8 @@ export interface ReplicationConfig {
   prober: string;
   maxLagMs: number;
   expectedStandbys: number;
+  /** application_name of standbys left unverified on purpose. */
+  ignoredStandbys: readonly string[];
   maxSlotRetainedBytes: number;
   /** Sampled windows older than this are pruned from the history. */
   historyHours: number;
@@ -175,6 +177,7 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
       prober: v.K_SERVICE,
       maxLagMs: v.REPLICA_MAX_LAG_MS,
       expectedStandbys: v.EXPECTED_STANDBYS,
+      ignoredStandbys: v.REPLICATION_IGNORED_STANDBYS,
       maxSlotRetainedBytes: v.REPLICA_MAX_SLOT_RETAINED_BYTES,
       historyHours: v.REPLICATION_HISTORY_HOURS,
     },

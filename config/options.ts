@@ -1,5 +1,15 @@
 import { option, optional } from './option.js';
-import { anyText, endpointList, hostPort, integer, oneOf, port, secret, text } from './parsers.js';
+import {
+  anyText,
+  endpointList,
+  hostPort,
+  integer,
+  nameList,
+  oneOf,
+  port,
+  secret,
+  text,
+} from './parsers.js';
 
 export const FUNCTION_TARGETS = [
   'api',
@@ -87,6 +97,12 @@ export const OPTIONS = {
   EXPECTED_STANDBYS: option(integer(0, 100), {
     default: 1,
     description: 'streaming standbys the check requires on the primary',
+  }),
+  REPLICATION_IGNORED_STANDBYS: option(nameList, {
+    default: [],
+    shown: 'none',
+    description:
+      "comma-separated `application_name`s of standbys the check leaves unverified on purpose (a backup tool's `pg_receivewal`); every other standby on the primary must be verified through an endpoint",
   }),
   REPLICA_MAX_SLOT_RETAINED_BYTES: option(integer(0, Number.MAX_SAFE_INTEGER), {
     default: 1024 ** 3,

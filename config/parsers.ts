@@ -63,6 +63,18 @@ export const endpointList: Parser<Endpoint[]> = v.pipe(
   }),
 );
 
+/** A comma-separated list of names (each once); empty: none. */
+export const nameList: Parser<string[]> = v.pipe(
+  v.string(),
+  v.transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  ),
+  v.check((names) => new Set(names).size === names.length, 'lists a name twice'),
+);
+
 /** A value, or a Secret Manager reference to one. */
 export const secret: Parser<SecretSetting> = v.pipe(
   v.string(),

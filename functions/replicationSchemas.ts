@@ -9,6 +9,12 @@ const failure = v.object({
   type: v.picklist(FAILURE_TYPES),
   detail: v.string(),
   endpoint: v.optional(v.pipe(v.string(), v.description('The replica it is about'))),
+  standby: v.optional(
+    v.pipe(
+      v.string(),
+      v.description('The standby it is about, by its application_name on the primary'),
+    ),
+  ),
 });
 
 export const lagSummary = v.pipe(

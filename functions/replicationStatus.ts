@@ -36,6 +36,8 @@ export function replicationStatusRoutes(deps: ServiceDependencies): Route[] {
             const health = await replicationHealth(deps.db, {
               maxLagMs: query.max_lag_ms ?? deps.replication.maxLagMs,
               maxLagBytes: query.max_lag_bytes,
+              expectedStandbys: deps.replication.expectedStandbys,
+              ignoredStandbys: deps.replication.ignoredStandbys,
               maxSlotRetainedBytes: deps.replication.maxSlotRetainedBytes,
             });
             deps.metrics.recordTopology(health.report);

@@ -105,6 +105,7 @@ export function synchronousStandby(primary: PrimaryView | undefined) {
 
 export interface Settings {
   expectedStandbys: number;
+  ignoredStandbys: readonly string[];
   maxSlotRetainedBytes: number;
 }
 
@@ -133,7 +134,9 @@ export function clusterFailures(topology: Topology, settings: Settings): Failure
       detail: `synchronous_standby_names is '${primary.facts.synchronous_standby_names}' but no standby is synchronous: commits would hang`,
     });
   }
-  const streaming = primary.standbys.filter((s) => s.state === 'streaming').length;
+  const streaming = primary.standbys.filter(
+    (s) => s.state === 'streaming' && !settings.ignoredStandbys.includes(s.application_name),
+  ).length;
   if (streaming < settings.expectedStandbys) {
     failures.push({
       type: 'standbys-missing',

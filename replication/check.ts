@@ -13,7 +13,8 @@ import {
   type Window,
   type WindowResult,
 } from './sampler.js';
-import { type EndpointView, readTopology, type Topology } from './topology.js';
+import { standbyFailures, verifiedStandbys } from './standbys.js';
+import { type EndpointView, readPrimaryStandbys, readTopology, type Topology } from './topology.js';
 
 export interface CheckSettings extends ReplicationConfig, SamplingSettings {}
 
@@ -162,6 +163,23 @@ export async function runReplicationCheck(
   for (const replica of replicas) {
     for (const failure of replica.failures)
       failures.push({ ...failure, endpoint: replica.endpoint });
+  }
+  if (topology.primary && !topology.primary.facts.in_recovery) {
+    const lastBeat = result?.beats.at(-1);
+    const after = lastBeat
+      ? await readPrimaryStandbys(db, settings, lastBeat, signal).catch(() => undefined)
+      : undefined;
+    failures.push(
+      ...standbyFailures(
+        {
+          standbys: after ?? topology.primary.standbys,
+          before: after ? topology.primary.standbys : undefined,
+          verified: verifiedStandbys(assessments, replicas),
+          endpoints: db.endpoints.length,
+        },
+        settings,
+      ),
+    );
   }
   failures.sort(byImportance);
   const events = result?.events ?? [];

@@ -8,11 +8,15 @@ export const FAILURE_TYPES = [
   'timeline-mismatch',
   'replica-not-receiving',
   'replica-not-replaying',
+  'standby-stalled',
   'synchronous-standby-missing',
   'standbys-missing',
+  'endpoints-missing',
+  'standby-unverified',
   'slot-lost',
   'slot-retention',
   'replication-lag',
+  'standby-lagging',
 ] as const;
 
 export type FailureType = (typeof FAILURE_TYPES)[number];
@@ -22,6 +26,8 @@ export interface Failure {
   detail: string;
   /** The replica it is about (`host:port`); absent for the primary and the cluster. */
   endpoint?: string;
+  /** The standby it is about, by its application_name on the primary, when no endpoint names it. */
+  standby?: string;
 }
 
 /** Something worth knowing that is not a failure. */

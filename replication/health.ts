@@ -2,10 +2,13 @@ import type { DatabaseClients } from '../db/clients.js';
 import { type Assessment, assessEndpoint, clusterFailures } from './assess.js';
 import { byImportance, type Failure } from './failures.js';
 import { describeTopology, endpointLagBytes, round } from './report.js';
+import { standbyFailures, verifiedStandbys } from './standbys.js';
 import { type EndpointView, type PrimaryView, readTopology } from './topology.js';
 
 export interface HealthThresholds {
   maxLagMs: number;
+  expectedStandbys: number;
+  ignoredStandbys: readonly string[];
   /** Checked only when given, as Patroni's /replica?lag=. */
   maxLagBytes: number | undefined;
   maxSlotRetainedBytes: number;
@@ -51,10 +54,12 @@ export async function replicationHealth(db: DatabaseClients, thresholds: HealthT
   const topology = await readTopology(db);
   const failures = clusterFailures(topology, {
     expectedStandbys: 0,
+    ignoredStandbys: thresholds.ignoredStandbys,
     maxSlotRetainedBytes: thresholds.maxSlotRetainedBytes,
   }).filter((failure) => !NOT_HEALTH.has(failure.type));
-  const replicas = topology.endpoints.map((view) => {
-    const assessment = assessEndpoint(view, topology.primary);
+  const assessments = topology.endpoints.map((view) => assessEndpoint(view, topology.primary));
+  const replicas = topology.endpoints.map((view, index) => {
+    const assessment = assessments[index] ?? assessEndpoint(view, topology.primary);
     const bytes = endpointLagBytes(topology.primary, view);
     const lag =
       assessment.role === 'replica' ? lagMs(bytes, assessment, view, topology.primary) : null;
@@ -86,6 +91,18 @@ export async function replicationHealth(db: DatabaseClients, thresholds: HealthT
       failures: own,
     };
   });
+  if (topology.primary && !topology.primary.facts.in_recovery) {
+    failures.push(
+      ...standbyFailures(
+        {
+          standbys: topology.primary.standbys,
+          verified: verifiedStandbys(assessments, replicas),
+          endpoints: db.endpoints.length,
+        },
+        thresholds,
+      ),
+    );
+  }
   failures.sort(byImportance);
   const worst = (values: (number | null)[]) => {
     const known = values.filter((value): value is number => value !== null);

@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from 'postgres';
 import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { latestBeatsQuery } from '../db/heartbeatQueries.js';
+import { lsnToBytes } from '../db/lsn.js';
 import {
   type HostFacts,
   hostFacts,
@@ -93,6 +95,31 @@ export async function readEndpoint({ endpoint, client }: ReplicaEndpoint): Promi
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError)) throw error;
     return { endpoint, facts: undefined, walReceiver: null, beats: undefined, unreachable: error };
+  }
+}
+
+/**
+ * The primary's pg_stat_replication once every standby it lists (but those
+ * ignored) has replayed past `beat`, or `maxLagMs` after it: a standby no
+ * endpoint verifies is judged on the primary's figures, and these must not be
+ * read before its reply to the last heartbeat could arrive.
+ */
+export async function readPrimaryStandbys(
+  db: DatabaseClients,
+  settings: { maxLagMs: number; ignoredStandbys: readonly string[] },
+  beat: { committedAt: number; lsn: string },
+  signal: AbortSignal,
+): Promise<StandbyRow[]> {
+  const until = beat.committedAt + settings.maxLagMs;
+  for (;;) {
+    const rows = await db.primary.query(({ sql }) => standbys(sql), { idempotent: true });
+    const behind = rows.filter(
+      (row) =>
+        !settings.ignoredStandbys.includes(row.application_name) &&
+        (row.replay_lsn === null || lsnToBytes(row.replay_lsn) < lsnToBytes(beat.lsn)),
+    );
+    if (behind.length === 0 || performance.now() >= until || signal.aborted) return rows;
+    await sleep(Math.min(10, Math.max(1, until - performance.now())));
   }
 }
 

@@ -325,6 +325,8 @@ describe('reads and thresholds', () => {
       expect(lagging.json.type).toBe('urn:pg-replica-functions:problem:standbys-missing');
       expect(lagging.json.failures).toEqual([
         expect.objectContaining({ type: 'standbys-missing' }),
+        // Two endpoints cannot verify three standbys.
+        expect.objectContaining({ type: 'endpoints-missing' }),
         {
           type: 'replication-lag',
           endpoint: pair.endpoints[1],
