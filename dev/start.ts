@@ -35,11 +35,20 @@ if (local) {
   }
 }
 const user = local?.generatedCredentials;
-if (user) {
+const kept = local?.credentialsFile;
+if (user && kept) {
+  // Once: the start that generated them. Later starts say where they are.
   console.log(
-    `generated Basic credentials (kept in the local data folder): ${user.username} / ${user.password}`,
+    `generated Basic credentials (printed this once; kept in ${kept}): ${user.username} / ${user.password}`,
   );
   console.log(`try: curl -u ${user.username}:${user.password} ${service.url}/country/US`);
+} else if (kept) {
+  const read = `node -p "Object.values(require('${kept}').basicAuth).join(':')"`;
+  console.log(
+    `Basic credentials: generated on the first start and kept in ${kept} (basicAuth), not printed again`,
+  );
+  console.log(`read them with: ${read}`);
+  console.log(`try: curl -u "$(${read})" ${service.url}/country/US`);
 } else {
   console.log(
     'Basic credentials: from BASIC_AUTH_USERNAME / BASIC_AUTH_PASSWORD (a missing one is in the state file)',

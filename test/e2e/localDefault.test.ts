@@ -58,10 +58,20 @@ const alive = (pid: number) => {
   }
 };
 
+/** Starts the local default; the credentials from the output the first time, from the state file after. */
 async function startLocal() {
   const started = spawnEntry('dev/start.ts', { LOCAL_CLUSTER_DIR: dataDir, PORT: '0' });
   const [, url] = await started.waitFor(/serving on (http:\S+)/, 120_000);
-  const [, username, password] = await started.waitFor(/curl -u ([^:\s]+):(\S+) /);
+  const [credentials] = await started.waitFor(/curl -u ([^:\s]+):(\S+) |curl -u "\$\(/);
+  if (credentials.includes('$(')) {
+    const { basicAuth } = JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'));
+    return {
+      started,
+      url: url ?? '',
+      env: { BASIC_AUTH_USERNAME: basicAuth.username, BASIC_AUTH_PASSWORD: basicAuth.password },
+    };
+  }
+  const [, username, password] = credentials.match(/curl -u ([^:\s]+):(\S+) /) ?? [];
   return {
     started,
     url: url ?? '',
@@ -69,9 +79,11 @@ async function startLocal() {
   };
 }
 
-it('serves the API on a local replicated pair, keeps data and credentials, and Ctrl-C leaves no postgres behind', async () => {
+it('serves the API on a local replicated pair, keeps data and credentials (printed on the first start only), and Ctrl-C leaves no postgres behind', async () => {
   const first = await startLocal();
   running.push(first.started);
+  expect(first.env.BASIC_AUTH_PASSWORD).toMatch(/^[\w-]{20,}$/);
+  expect(first.started.output()).toContain(first.env.BASIC_AUTH_PASSWORD);
   const api = httpClient(first.url, first.env);
   await expectWriteReadBack(api, { name: 'Localland', two_letter: 'QT', country_id: 912 });
 
@@ -87,6 +99,10 @@ it('serves the API on a local replicated pair, keeps data and credentials, and C
   const secondPids = postmasterPids();
   try {
     expect(second.env).toEqual(first.env);
+    // Issue 17 (7): said where they are kept, and how to read them, never the value again.
+    await second.started.waitFor(/Ctrl-C stops/);
+    expect(second.started.output()).not.toContain(first.env.BASIC_AUTH_PASSWORD);
+    expect(second.started.output()).toContain(`kept in ${join(dataDir, 'state.json')}`);
     const again = httpClient(second.url, second.env);
     expect((await again.request('GET', '/country_replica/QT')).status).toBe(200);
     expect((await again.request('DELETE', '/country/QT')).status).toBe(204);
