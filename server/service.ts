@@ -65,6 +65,13 @@ export async function startService(
     `${config.server.serviceName}:${config.server.functionTarget}`,
     databasePasswords(secrets),
   );
+  const endpoints = config.database.replicaEndpoints.length;
+  if (endpoints < config.replication.expectedStandbys) {
+    log(
+      'WARNING',
+      `${endpoints} replica endpoint(s) configured, EXPECTED_STANDBYS is ${config.replication.expectedStandbys}: every check and health answer will fail (endpoints-missing) until POSTGRES_REPLICA_ENDPOINTS lists every standby`,
+    );
+  }
   const stopping = new AbortController();
   registerFunctions({
     db,
