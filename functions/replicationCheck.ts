@@ -56,6 +56,7 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
       application_name: replica.application_name,
       samples: replica.samples,
       seen: replica.seen,
+      polls: replica.polls,
       lag_ms: replica.lag_ms,
       replay_lsn: replica.replay_lsn,
       timeline: replica.timeline,

@@ -37,6 +37,9 @@ export const replicaReport = v.object({
   application_name: v.nullable(v.string()),
   samples: v.optional(v.number()),
   seen: v.optional(v.number()),
+  polls: v.optional(
+    v.pipe(v.number(), v.description('Queries the window sent this replica: its polling cost')),
+  ),
   lag_ms: v.union([lagSummary, nullableNumber]),
   lag_bytes: v.optional(nullableNumber),
   replay_lsn: v.nullable(v.string()),

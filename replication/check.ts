@@ -27,6 +27,8 @@ export interface ReplicaReport {
   application_name: string | null;
   samples: number;
   seen: number;
+  /** Queries the window sent this replica: its polling cost. */
+  polls: number;
   lag_ms: LagSummary;
   replay_lsn: string | null;
   timeline: number | null;
@@ -124,6 +126,7 @@ function replicaReport(
     application_name: assessment.standby?.application_name ?? null,
     samples: samples?.samples ?? 0,
     seen: samples?.seen ?? 0,
+    polls: samples?.polls ?? 0,
     lag_ms: samples ? summarise(knownLags(samples.byBeat), samples.seen) : UNKNOWN_LAG,
     replay_lsn: samples?.last?.replayLsn ?? view?.facts?.replay_lsn ?? null,
     timeline: view?.facts?.timeline ?? null,
