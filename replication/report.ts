@@ -1,4 +1,4 @@
-import { lsnToBytes } from '../db/lsn.js';
+import { lsnDiffBytes } from '../db/lsn.js';
 import { synchronousStandby } from './assess.js';
 import type { EndpointView, PrimaryView, Topology } from './topology.js';
 
@@ -13,7 +13,7 @@ export function endpointLagBytes(
   const primaryLsn = primary?.facts.current_lsn;
   const replayLsn = view.facts?.in_recovery ? view.facts.replay_lsn : null;
   if (!primaryLsn || !replayLsn) return null;
-  return Math.max(0, lsnToBytes(primaryLsn) - lsnToBytes(replayLsn));
+  return Math.max(0, lsnDiffBytes(primaryLsn, replayLsn));
 }
 
 /** The primary, the first replica endpoint, every standby and slot, as the API prints them. */
