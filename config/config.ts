@@ -24,6 +24,12 @@ export interface DatabaseConfig {
   user: string;
   database: string;
   sslMode: SslMode;
+  /**
+   * POSTGRES_SSLROOTCERT: the CA that verify-ca / verify-full check the server
+   * against (PEM). A reference until secrets/ resolves it (resolvedDatabase);
+   * undefined: verify-full uses the system roots.
+   */
+  sslRootCert: SecretSetting | undefined;
   poolMax: number;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
@@ -105,6 +111,28 @@ export function readOption<K extends OptionName>(env: Env, name: K): Values[K] {
 }
 
 /**
+ * A CA only means something to the modes that check the server: with
+ * `require` libpq would quietly verify against it, here the mode says what
+ * happens, so the pair is refused. `verify-ca` checks no name, so it needs a
+ * CA of the cluster's own: against the system roots any publicly signed
+ * certificate, for any name, would pass.
+ */
+function tlsProblems(mode: SslMode, hasRootCert: boolean): string[] {
+  const verifies = mode === 'verify-ca' || mode === 'verify-full';
+  if (hasRootCert && !verifies) {
+    return [
+      `POSTGRES_SSLROOTCERT is set, but POSTGRES_SSLMODE=${mode} checks no certificate: set verify-ca or verify-full, or unset POSTGRES_SSLROOTCERT`,
+    ];
+  }
+  if (mode === 'verify-ca' && !hasRootCert) {
+    return [
+      "POSTGRES_SSLMODE=verify-ca needs POSTGRES_SSLROOTCERT (the cluster's CA): it checks no host name, so the system roots would accept any publicly signed certificate",
+    ];
+  }
+  return [];
+}
+
+/**
  * The typed configuration of the service (`serve`) or of the migration
  * (`migrate`, which needs only the primary). Problems are collected and
  * thrown together.
@@ -139,12 +167,17 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
   if (new Set(keys).size !== keys.length) {
     problems.push('POSTGRES_REPLICA_ENDPOINTS lists an endpoint twice');
   }
+  // Judged on what was set, so that a malformed value gives one problem, not two.
+  if (v.POSTGRES_SSLMODE !== undefined) {
+    problems.push(...tlsProblems(v.POSTGRES_SSLMODE, Boolean(env.POSTGRES_SSLROOTCERT)));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const settings: SecretsConfig['settings'] = {
     POSTGRES_MAIN_PASSWORD: v.POSTGRES_MAIN_PASSWORD,
     // Without its own, the replicas use the main password entry (resolved and rotated once).
     POSTGRES_REPLICATION_PASSWORD: v.POSTGRES_REPLICATION_PASSWORD,
+    POSTGRES_SSLROOTCERT: v.POSTGRES_SSLROOTCERT,
     ...(basicAuth
       ? { BASIC_AUTH_USERNAME: v.BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD: v.BASIC_AUTH_PASSWORD }
       : {}),
@@ -167,6 +200,7 @@ export function parseConfig(env: Env, scope: 'serve' | 'migrate' = 'serve'): Con
       user: v.POSTGRES_USER,
       database: v.POSTGRES_DB,
       sslMode: v.POSTGRES_SSLMODE,
+      sslRootCert: v.POSTGRES_SSLROOTCERT,
       poolMax: v.DB_POOL_MAX,
       connectTimeoutMs: v.DB_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: v.DB_QUERY_TIMEOUT_MS,

@@ -8,6 +8,7 @@ import {
   oneOf,
   port,
   secret,
+  secretCertificates,
   text,
 } from './parsers.js';
 
@@ -20,7 +21,7 @@ export const FUNCTION_TARGETS = [
 ] as const;
 export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
 
-export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-full'] as const;
+export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 /**
@@ -66,7 +67,14 @@ export const OPTIONS = {
   POSTGRES_SSLMODE: option(oneOf(SSL_MODES), {
     default: 'require',
     shown: '`disable` locally, `require` otherwise',
-    description: `TLS to PostgreSQL: ${SSL_MODES.map((mode) => `\`${mode}\``).join(', ')}`,
+    description:
+      'TLS to PostgreSQL, as libpq: `disable`; `prefer`; `require` encrypts but checks no certificate (anything on the path can answer); `verify-ca` checks the chain against `POSTGRES_SSLROOTCERT` (required), not the name; `verify-full` checks chain and host name (IP SAN for an address), against `POSTGRES_SSLROOTCERT` or, without it, the system roots',
+  }),
+  POSTGRES_SSLROOTCERT: optional(secretCertificates, {
+    shown: 'unset',
+    secret: true,
+    description:
+      "the CA (PEM, one or more certificates) that `verify-ca`/`verify-full` check the server against, as libpq's `sslrootcert`; a value or a Secret Manager reference, read at start-up; only with those modes",
   }),
   DB_POOL_MAX: option(integer(1, 1000), {
     default: 10,
@@ -181,5 +189,6 @@ export const SECRET_VARIABLES = [
   'POSTGRES_REPLICATION_PASSWORD',
   'BASIC_AUTH_USERNAME',
   'BASIC_AUTH_PASSWORD',
+  'POSTGRES_SSLROOTCERT',
 ] as const satisfies readonly OptionName[];
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];

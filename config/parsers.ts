@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as v from 'valibot';
 import { MalformedReference, parseSecretSetting, type SecretSetting } from './secretReference.js';
 
@@ -91,3 +92,39 @@ export const secret: Parser<SecretSetting> = v.pipe(
 
 /** Any string, as given (a path). */
 export const anyText: Parser<string> = v.string();
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+
+/**
+ * What is wrong with a CA bundle (POSTGRES_SSLROOTCERT), or undefined: one or
+ * more PEM certificates, each a valid X.509 certificate, and no private key
+ * (a pasted key would be a secret where none belongs). Never quotes the text.
+ */
+export function certificatesProblem(pem: string): string | undefined {
+  const blocks = [...pem.matchAll(PEM_BLOCK)];
+  if (blocks.some((block) => block[1]?.includes('PRIVATE KEY'))) {
+    return 'holds a private key: give the CA certificate only (PEM, -----BEGIN CERTIFICATE-----)';
+  }
+  const certificates = blocks.filter((block) => block[1] === 'CERTIFICATE');
+  if (certificates.length === 0) {
+    return 'is not a PEM certificate: expected one or more -----BEGIN CERTIFICATE----- blocks';
+  }
+  for (const [index, block] of certificates.entries()) {
+    try {
+      new X509Certificate(block[0]);
+    } catch {
+      return `is not a valid PEM certificate (certificate ${index + 1} of ${certificates.length} does not parse)`;
+    }
+  }
+  return undefined;
+}
+
+/** A CA bundle in PEM, or a Secret Manager reference to one (checked once resolved). */
+export const secretCertificates: Parser<SecretSetting> = v.pipe(
+  secret,
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed || dataset.value.kind !== 'literal') return;
+    const problem = certificatesProblem(dataset.value.value);
+    if (problem) addIssue({ message: problem });
+  }),
+);

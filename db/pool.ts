@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres, { type Sql } from 'postgres';
 import type { DatabaseConfig, HostConfig } from '../config/config.js';
@@ -18,13 +19,45 @@ export interface PoolSettings {
   password: () => string | Promise<string>;
 }
 
-/** postgres.js's `ssl` option for a POSTGRES_SSLMODE. */
+type SslOption = false | 'prefer' | 'require' | 'verify-full' | ConnectionOptions;
+
+/**
+ * postgres.js's `ssl` option for a POSTGRES_SSLMODE alone, without a CA:
+ * verify-ca maps to the stricter verify-full (system roots and the host
+ * name), so that a caller that does not pass the CA fails closed. Pools use
+ * sslOption.
+ */
 export const SSL: Record<SslMode, false | 'prefer' | 'require' | 'verify-full'> = {
   disable: false,
   prefer: 'prefer',
   require: 'require',
+  'verify-ca': 'verify-full',
   'verify-full': 'verify-full',
 };
+
+/**
+ * postgres.js's `ssl` option for POSTGRES_SSLMODE and POSTGRES_SSLROOTCERT.
+ * A given CA replaces Node's roots (the only anchor trusted). `require`
+ * (postgres.js: rejectUnauthorized false) encrypts but takes any certificate.
+ * verify-ca checks the chain and no name; verify-full checks both, the name
+ * against the host as configured (an IP address against the IP SANs).
+ */
+export function sslOption(database: Pick<DatabaseConfig, 'sslMode' | 'sslRootCert'>): SslOption {
+  const { sslMode, sslRootCert } = database;
+  if (sslRootCert?.kind === 'reference') {
+    throw new Error(
+      'POSTGRES_SSLROOTCERT is still a Secret Manager reference: resolve it (resolvedDatabase) before opening a pool',
+    );
+  }
+  const ca = sslRootCert?.value;
+  if (sslMode === 'verify-ca') {
+    // parseConfig refuses verify-ca without a CA: never the system roots without a name check.
+    if (ca === undefined) throw new Error('POSTGRES_SSLMODE=verify-ca needs POSTGRES_SSLROOTCERT');
+    return { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+  }
+  if (sslMode === 'verify-full' && ca !== undefined) return { ca, rejectUnauthorized: true };
+  return SSL[sslMode];
+}
 
 export function openPool<Queries>(
   settings: PoolSettings,
@@ -37,7 +70,7 @@ export function openPool<Queries>(
     user: database.user,
     database: database.database,
     pass: settings.password,
-    ssl: SSL[database.sslMode],
+    ssl: sslOption(database),
     max: settings.poolMax,
     connect_timeout: database.connectTimeoutMs / 1000,
     idle_timeout: database.idleTimeoutS,

@@ -34,6 +34,33 @@ const CONNECTION_CODES: Record<string, string> = {
   SASL_SIGNATURE_MISMATCH: 'failed authentication',
 };
 
+// Node's codes for a server certificate that failed verification (verify-ca,
+// verify-full). Not retryable: the next handshake meets the same certificate.
+const UNTRUSTED = 'presented a TLS certificate that is not trusted';
+const TLS_CERTIFICATE_CODES: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: `${UNTRUSTED}: not signed by the CA in POSTGRES_SSLROOTCERT`,
+  UNABLE_TO_GET_ISSUER_CERT: `${UNTRUSTED}: not signed by the CA in POSTGRES_SSLROOTCERT`,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `${UNTRUSTED}: not signed by the CA in POSTGRES_SSLROOTCERT`,
+  SELF_SIGNED_CERT_IN_CHAIN: `${UNTRUSTED}: its chain ends in a CA other than POSTGRES_SSLROOTCERT`,
+  DEPTH_ZERO_SELF_SIGNED_CERT: `${UNTRUSTED}: it is self-signed`,
+  CERT_SIGNATURE_FAILURE: `${UNTRUSTED}: its signature does not verify`,
+  CERT_UNTRUSTED: UNTRUSTED,
+  CERT_REJECTED: UNTRUSTED,
+  INVALID_CA: `${UNTRUSTED}: an issuer in its chain is not a CA`,
+  INVALID_PURPOSE: `${UNTRUSTED}: it is not for TLS servers`,
+  CERT_HAS_EXPIRED: 'presented a TLS certificate that has expired, or POSTGRES_SSLROOTCERT has',
+  CERT_NOT_YET_VALID: 'presented a TLS certificate that is not valid yet',
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    'presented a TLS certificate for other names (verify-full checks the host name; verify-ca does not)',
+};
+
+/** The certificate the server presented failed verification: the reason, naming TLS. */
+export function tlsCertificateReason(error: unknown): string | undefined {
+  const code = driverErrorOf(error)?.code;
+  const reason = code === undefined ? undefined : TLS_CERTIFICATE_CODES[code];
+  return reason === undefined ? undefined : `${reason} (${code})`;
+}
+
 // Errors after which the same idempotent query may succeed on a new connection.
 const RETRYABLE_CODES = new Set([
   'CONNECTION_CLOSED',
@@ -62,6 +89,8 @@ export function isTlsRefused(error: unknown): boolean {
 /** Why the host is unusable, or undefined when the error is about the query or its data. */
 export function unavailableReason(error: unknown): string | undefined {
   if (isTlsRefused(error)) return TLS_REFUSED_REASON;
+  const tls = tlsCertificateReason(error);
+  if (tls) return tls;
   const code = driverErrorOf(error)?.code;
   if (code === undefined) return undefined;
   const known = CONNECTION_CODES[code];

@@ -17,6 +17,9 @@ export class SecretResolutionError extends Error {
   }
 }
 
+/** A resolved value that is not what its variable must hold; the message never quotes it. */
+export class InvalidSecretValue extends Error {}
+
 interface Entry {
   setting: SecretSetting;
   window: VersionWindow;
@@ -53,11 +56,14 @@ export interface SecretStoreOptions {
   timeoutMs: number;
   /** Variables whose previous version stays accepted (Basic auth). */
   withPrevious?: readonly SecretVariable[];
+  /** Checks of a resolved value: what is wrong with it (never quoting it), or undefined. */
+  validate?: Partial<Record<SecretVariable, (value: string) => string | undefined>>;
   minRefreshIntervalMs?: number;
 }
 
 function describe(variable: string, setting: SecretSetting, error: unknown): string {
   const name = setting.kind === 'reference' ? ` (${setting.name})` : '';
+  if (error instanceof InvalidSecretValue) return `${variable}${name} ${error.message}`;
   const reason =
     error instanceof SecretAccessError ? `${error.status}: ${error.message}` : String(error);
   return `${variable}${name}: ${reason}`;
@@ -79,11 +85,13 @@ export async function loadSecrets(
     setting.version === 'latest' &&
     (options.withPrevious?.includes(variable) ?? false);
 
-  async function readLatest(setting: SecretSetting, deadlineAt: number) {
+  async function readLatest(variable: SecretVariable, setting: SecretSetting, deadlineAt: number) {
     if (setting.kind === 'literal') return { version: 0, value: setting.value };
     if (!accessor) throw new Error('no Secret Manager client');
     const latest = await accessor.access(setting.name, deadlineAt);
     if (latest.value === '') throw new Error('the secret is empty');
+    const problem = options.validate?.[variable]?.(latest.value);
+    if (problem) throw new InvalidSecretValue(problem);
     return latest;
   }
 
@@ -127,7 +135,7 @@ export async function loadSecrets(
       if (!setting) return;
       const variable = key as SecretVariable;
       try {
-        const latest = await readLatest(setting, deadlineAt);
+        const latest = await readLatest(variable, setting, deadlineAt);
         const entry: Entry = {
           setting,
           window: { latest, previous: undefined },
@@ -154,8 +162,8 @@ export async function loadSecrets(
     return entry;
   };
 
-  async function refreshLatest(entry: Entry): Promise<void> {
-    const latest = await readLatest(entry.setting, Date.now() + options.timeoutMs);
+  async function refreshLatest(variable: SecretVariable, entry: Entry): Promise<void> {
+    const latest = await readLatest(variable, entry.setting, Date.now() + options.timeoutMs);
     if (latest.value !== entry.window.latest.value) entry.changedAt = Date.now();
     entry.window = afterLatestRead(entry.window, latest);
   }
@@ -172,7 +180,7 @@ export async function loadSecrets(
       if (!entry.readingLatest) {
         if (!refreshOptions.force && Date.now() - entry.lastRefresh < minInterval) return;
         entry.lastRefresh = Date.now();
-        entry.readingLatest = refreshLatest(entry).finally(() => {
+        entry.readingLatest = refreshLatest(variable, entry).finally(() => {
           entry.readingLatest = undefined;
         });
       }

@@ -1,7 +1,7 @@
 import { ConfigError, parseConfig } from '../config/config.js';
 import { log as defaultLog, type Logger } from '../log/logger.js';
 import { setTraceProject } from '../log/trace.js';
-import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
+import { loadConfiguredSecrets, resolvedDatabase } from '../secrets/loadFromConfig.js';
 import { SecretResolutionError } from '../secrets/secretStore.js';
 import type { RunningService } from './service.js';
 import { onShutdownSignal } from './shutdown.js';
@@ -31,11 +31,15 @@ export async function bootstrap(
       loadConfiguredSecrets(config.secrets),
       import('./service.js'),
     ]);
-    const service = await startService(config, {
-      log,
-      secrets,
-      ...(options.host ? { host: options.host } : {}),
-    });
+    const database = resolvedDatabase(config.database, secrets);
+    const service = await startService(
+      { ...config, database },
+      {
+        log,
+        secrets,
+        ...(options.host ? { host: options.host } : {}),
+      },
+    );
     onShutdownSignal(log, async () => {
       await service.close();
       await options.afterClose?.();
