@@ -22,6 +22,19 @@ execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const pair = await startTestPair({ standbys: 2 });
 const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
 
+/** recovery_min_apply_delay on standby 2, once its server reads the new value. */
+async function setApplyDelay(ms: number) {
+  const standby = pair.superuser(1, 'postgres');
+  await standby.unsafe(`alter system set recovery_min_apply_delay = '${ms}ms'`);
+  await standby`select pg_reload_conf()`;
+  for (;;) {
+    const [row] =
+      await standby`select setting from pg_settings where name = 'recovery_min_apply_delay'`;
+    if (Number(row?.setting) === ms) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function serve(
   args: string[],
   env: Record<string, string | undefined>,
@@ -189,7 +202,11 @@ await Promise.all([
   baselineBuild && stop(baselineBuild.child),
 ]);
 
-// The window on a fresh server process, so that only its own connections count.
+// The window on a fresh server process, so that only its own connections count;
+// standby 2 applies every commit LATE_MS late, so one window measures a
+// healthy replica and a late one.
+const LATE_MS = 1000;
+await setApplyDelay(LATE_MS);
 const checker = await serve(
   ['dist/server/main.js'],
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
@@ -208,6 +225,7 @@ const window = await measureWindow({
   samples: WINDOW_SAMPLES,
   intervalMs: 1000,
 });
+await setApplyDelay(0);
 await stop(checker.child);
 const coldStarts = await measureColdStarts(pair, 5);
 await pair.stop();
@@ -245,6 +263,16 @@ console.log(
       .map(([host, count]) => `${host} ${count}`)
       .join(', ')}`,
 );
+for (const [index, replica] of window.replicas.entries()) {
+  const injected = index === 1 ? LATE_MS : 0;
+  const error = (ms: number | null) => (ms === null ? 'n/a' : `${(ms - injected).toFixed(1)}`);
+  console.log(
+    `  standby ${index + 1}${injected ? ` (applying ${injected} ms late)` : ' (healthy)'}: ` +
+      `seen ${replica.seen}/${window.samples}, lag p50 ${replica.lag_ms.p50} ms, p99 ${replica.lag_ms.p99} ms, max ${replica.lag_ms.max} ms` +
+      `${injected ? ` (true error: p50 +${error(replica.lag_ms.p50)} ms, max +${error(replica.lag_ms.max)} ms)` : ''}; ` +
+      `${(replica.polls / window.samples).toFixed(1)} polls per heartbeat, ${(replica.polls / window.wallS).toFixed(1)} queries/s on the replica`,
+  );
+}
 console.log(`\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak`);
 console.log(
   `hello world RSS: ${helloRss.now.toFixed(0)} MB now, ${helloRss.peak.toFixed(0)} MB peak`,

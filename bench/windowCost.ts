@@ -2,6 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type postgres from 'postgres';
 
+export interface ReplicaFigures {
+  endpoint: string;
+  seen: number;
+  polls: number;
+  lag_ms: { p50: number | null; p99: number | null; max: number | null };
+}
+
 export interface WindowCost {
   samples: number;
   intervalMs: number;
@@ -12,6 +19,8 @@ export interface WindowCost {
   walBytes: number;
   /** Most connections the service held at once, per host (sampled every 100 ms). */
   peakConnections: Record<string, number>;
+  /** Each replica's figures, as the check answered them. */
+  replicas: ReplicaFigures[];
 }
 
 const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
@@ -62,7 +71,7 @@ export async function measureWindow(options: {
     `${options.url}/replication_check?samples=${options.samples}&interval_ms=${options.intervalMs}`,
     { method: 'POST', headers: { authorization: options.authorization } },
   );
-  await response.arrayBuffer();
+  const body = (await response.json()) as { replicas?: ReplicaFigures[] };
   const wallS = (performance.now() - started) / 1000;
   const cpuS = cpuSeconds(options.pid) - cpuBefore;
   const walAfter = await lsn();
@@ -77,5 +86,6 @@ export async function measureWindow(options: {
     cpuS,
     walBytes: Number(diff?.bytes),
     peakConnections: peaks,
+    replicas: body.replicas ?? [],
   };
 }

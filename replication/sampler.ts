@@ -73,7 +73,7 @@ export interface WindowResult {
 
 /**
  * How long to wait before the next poll, given how long the oldest
- * outstanding heartbeat has waited and the lag the replica showed last. A
+ * outstanding heartbeat has waited and the lag the replica is expected to show. A
  * heartbeat is resolved to about a millisecond at any lag, at a bounded cost:
  * polls start a little before the expected moment and run every millisecond
  * around it; a heartbeat later than expected (or a replica with no history)
@@ -92,8 +92,18 @@ export function nextPollDelayMs(waitedMs: number, expectedMs: number | undefined
 const MAX_POLL_GAP_MS = 5;
 const TIGHT_POLLING_MS = 8;
 
-/** The lag each replica endpoint last showed, the next window's first expectation. */
-const lastLagByEndpoint = new WeakMap<ReplicaEndpoint, number>();
+/**
+ * The lags each replica endpoint showed last (the next window starts from
+ * them too). The expectation is their minimum: lag has a floor and its
+ * outliers are late ones, and one late reading must not make the next
+ * heartbeat's polls start late.
+ */
+const recentLags = new WeakMap<ReplicaEndpoint, number[]>();
+const RECENT_LAGS = 5;
+const expectedLag = (target: ReplicaEndpoint) => {
+  const lags = recentLags.get(target);
+  return lags && lags.length > 0 ? Math.min(...lags) : undefined;
+};
 
 interface Poller {
   add(beat: Beat): void;
@@ -150,7 +160,10 @@ function createPoller(
     byIndex.set(beat.index, lag);
     if (seen) {
       result.seen++;
-      lastLagByEndpoint.set(target, lag);
+      const lags = recentLags.get(target) ?? [];
+      lags.push(lag);
+      if (lags.length > RECENT_LAGS) lags.shift();
+      recentLags.set(target, lags);
     } else result.unseenLsn = beat.lsn;
   };
   /** Sleeps up to `ms`; a new heartbeat, the window's end or shutdown wakes it. */
@@ -193,10 +206,7 @@ function createPoller(
               const still = outstanding.filter((beat) => taken.has(beat));
               if (still.length === 0) continue;
               const oldest = Math.min(...still.map((beat) => beat.committedAt));
-              const gap = nextPollDelayMs(
-                performance.now() - oldest,
-                lastLagByEndpoint.get(target),
-              );
+              const gap = nextPollDelayMs(performance.now() - oldest, expectedLag(target));
               // A transaction never sits idle for long: under half the query timeout.
               await idle(Math.min(gap, settings.queryTimeoutMs / 2));
             }
