@@ -85,6 +85,7 @@ module "postgres" {
   database               = local.database
   owner                  = local.owner
   db_password_secret_id  = module.secrets.ids.db_password
+  ca_secret_id           = module.secrets.ids.postgres_ca
   instances              = var.postgres_instances
   max_connections        = var.postgres_max_connections
   postgres_major         = 17
@@ -128,6 +129,7 @@ module "run" {
   postgres_replication_host = module.postgres.ro_address
   postgres_user             = module.postgres.owner
   postgres_db               = module.postgres.database
+  postgres_ca_reference     = module.postgres.ca_reference
   secret_ids                = module.secrets.ids
   secret_references         = module.secrets.references
   deployer_service_account  = var.deployer_service_account

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { format } from '@cdktf/hcl-tools';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../config/config.js';
 import { FAILURE_TYPES } from '../replication/failures.js';
 
 const TERRAFORM_DIR = fileURLToPath(new URL('../terraform/', import.meta.url));
@@ -1370,8 +1371,8 @@ describe('terraform: Cloud Run', () => {
   it("creates each service after its account's secret grants (depends_on holds for every instance)", () => {
     const dependsOn = strings(serviceDefinition().depends_on);
     for (const [service, count] of [
-      ['api', 3],
-      ['check', 1],
+      ['api', 4],
+      ['check', 2],
     ] as const) {
       const grants = resources('google_secret_manager_secret_iam_member').filter(
         ({ module, body }) =>
@@ -1623,12 +1624,14 @@ describe('terraform: secrets', () => {
         .filter(({ body }) => String(body.member).includes(`google_service_account.${account}.`))
         .map(({ body }) => String(body.secret_id))
         .sort();
-    expect(granted('check')).toEqual(['${var.secret_ids.db_password}']);
-    expect(granted('migrate')).toEqual(['${var.secret_ids.db_password}']);
+    const ca = '${var.secret_ids.postgres_ca}';
+    expect(granted('check')).toEqual(['${var.secret_ids.db_password}', ca]);
+    expect(granted('migrate')).toEqual(['${var.secret_ids.db_password}', ca]);
     expect(granted('api')).toEqual([
       '${var.secret_ids.basic_auth_password}',
       '${var.secret_ids.basic_auth_username}',
       '${var.secret_ids.db_password}',
+      ca,
     ]);
   });
 
@@ -1643,6 +1646,81 @@ describe('terraform: secrets', () => {
         `\${google_service_account.${service}.email}`,
       );
     }
+  });
+});
+
+describe("terraform: TLS verified against the cluster's own CA", () => {
+  const dataSource = (module: string, type: string, name: string): Block => {
+    const found = declared().filter(
+      (d) => d.kind === 'data' && d.module === module && d.type === type && d.name === name,
+    );
+    expect(found, `${module}: data ${type}.${name}`).toHaveLength(1);
+    return (found[0] as Declared).body;
+  };
+
+  it("copies CloudNativePG's CA (<cluster>-ca, ca.crt) from the cluster into Secret Manager", () => {
+    const ca = dataSource('postgres', 'kubernetes_secret_v1', 'ca');
+    expect(only(ca, 'metadata').name).toBe('${local.cluster_name}-ca');
+    expect(strings(ca.depends_on)).toContain('${helm_release.cluster}');
+    // A CA not created yet stops the apply with a message, never stores an empty one.
+    const postcondition = only(only(ca, 'lifecycle'), 'postcondition');
+    expect(String(postcondition.condition)).toContain('BEGIN CERTIFICATE');
+    expect(String(postcondition.error_message)).toMatch(/apply again/);
+    const version = resource('postgres', 'google_secret_manager_secret_version', 'ca');
+    expect(version.secret_data).toBe('${data.kubernetes_secret_v1.ca.data["ca.crt"]}');
+    expect(version.secret).toBe('projects/${var.project_id}/secrets/${var.ca_secret_id}');
+    expect(locals('secrets').secrets).toMatchObject({
+      postgres_ca: '${var.name_prefix}-postgres-ca',
+    });
+    expect(moduleCalls().get('postgres')?.ca_secret_id).toBe('${module.secrets.ids.postgres_ca}');
+    // The reference names the version resource: services using it are created after it.
+    expect(String(outputs('postgres').get('ca_reference')?.value)).toBe(
+      'gcp:secretmanager:${google_secret_manager_secret_version.ca.secret}/versions/latest',
+    );
+    expect(moduleCalls().get('run')?.postgres_ca_reference).toBe('${module.postgres.ca_reference}');
+  });
+
+  it('deploys verify-ca with that CA on the api, the check service and the migration job', () => {
+    for (const [name, vars] of Object.entries({
+      api: serviceEnv('api'),
+      check: serviceEnv('check'),
+      migrate: jobEnv(),
+    })) {
+      expect(vars.POSTGRES_SSLMODE, name).toBe('verify-ca');
+      expect(vars.POSTGRES_SSLROOTCERT, name).toBe('${var.postgres_ca_reference}');
+    }
+  });
+
+  it('sets an environment the app accepts: the mode with a referenced CA', () => {
+    const env = jobEnv();
+    const config = parseConfig(
+      {
+        POSTGRES_MAIN_HOST: '10.0.0.5',
+        POSTGRES_MAIN_PASSWORD: 'gcp:secretmanager:projects/p/secrets/pg-replica-db-password',
+        POSTGRES_SSLMODE: String(env.POSTGRES_SSLMODE),
+        POSTGRES_SSLROOTCERT:
+          'gcp:secretmanager:projects/p/secrets/pg-replica-postgres-ca/versions/latest',
+      },
+      'migrate',
+    );
+    expect(config.database.sslMode).toBe('verify-ca');
+    expect(config.database.sslRootCert).toMatchObject({ kind: 'reference' });
+    expect(config.secrets.settings.POSTGRES_SSLROOTCERT).toMatchObject({ kind: 'reference' });
+    // And without it the same mode stops start-up, naming what is missing.
+    expect(() =>
+      parseConfig(
+        { POSTGRES_MAIN_HOST: 'h', POSTGRES_MAIN_PASSWORD: 'x', POSTGRES_SSLMODE: 'verify-ca' },
+        'migrate',
+      ),
+    ).toThrow(ConfigError);
+  });
+
+  it('explains the choice of verify-ca over verify-full in the README', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.split(/^## /m).find((part) => part.startsWith('TLS to PostgreSQL'));
+    expect(section, 'README has a "TLS to PostgreSQL" section').toBeDefined();
+    expect(section).toMatch(/verify-full/);
+    expect(section).toMatch(/serverAltDNSNames/);
   });
 });
 

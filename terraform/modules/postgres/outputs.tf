@@ -1,3 +1,8 @@
+output "ca_reference" {
+  description = "POSTGRES_SSLROOTCERT: Secret Manager reference (latest) to the cluster's CA certificate; it refers to the version, so workloads using it are created after the CA is stored."
+  value       = "gcp:secretmanager:${google_secret_manager_secret_version.ca.secret}/versions/latest"
+}
+
 output "cluster_name" {
   description = "Name of the CloudNativePG Cluster resource."
   value       = local.cluster_name

@@ -3,6 +3,11 @@
 # again here. Validations here guard only values computed in the root module
 # or taken from another module's outputs.
 
+variable "ca_secret_id" {
+  description = "Secret Manager secret (id) that receives the cluster's CA certificate (ca.crt of the <cluster>-ca Kubernetes secret): the services' POSTGRES_SSLROOTCERT."
+  type        = string
+}
+
 variable "cluster_chart_version" {
   description = "Version of the CloudNativePG cluster chart."
   type        = string

@@ -11,6 +11,12 @@
 # FUNCTION_TARGET, and the Basic-auth secrets on the api only). Their keys do
 # not overlap, so the order in which they are merged does not matter.
 #
+# TLS: verify-ca against the cluster's own CA (POSTGRES_SSLROOTCERT, copied
+# by the postgres module). Not verify-full: the service connects to load
+# balancer addresses, and the server certificate CloudNativePG issues names
+# DNS names only, one certificate shared by every instance (README, "TLS to
+# PostgreSQL").
+#
 # POSTGRES_REPLICA_ENDPOINTS lists every CloudNativePG instance's own load
 # balancer, the primary's included: roles move on failover, and the app
 # reports the endpoint that currently is the primary as the primary. Reads
@@ -27,7 +33,8 @@ locals {
     POSTGRES_REPLICATION_HOST = var.postgres_replication_host
     POSTGRES_USER             = var.postgres_user
     POSTGRES_DB               = var.postgres_db
-    POSTGRES_SSLMODE          = "require"
+    POSTGRES_SSLMODE          = "verify-ca"
+    POSTGRES_SSLROOTCERT      = var.postgres_ca_reference
     POSTGRES_MAIN_PASSWORD    = var.secret_references.db_password
     DB_CONNECT_TIMEOUT_MS     = tostring(var.db_connect_timeout_ms)
   }

@@ -102,6 +102,15 @@ variable "network_name" {
   type        = string
 }
 
+variable "postgres_ca_reference" {
+  description = "POSTGRES_SSLROOTCERT: Secret Manager reference to the cluster's CA certificate (the postgres module's copy)."
+  type        = string
+  validation {
+    condition     = startswith(var.postgres_ca_reference, "gcp:secretmanager:projects/")
+    error_message = "postgres_ca_reference must be a gcp:secretmanager:projects/P/secrets/S[/versions/V] reference."
+  }
+}
+
 variable "postgres_db" {
   description = "POSTGRES_DB: the application database."
   type        = string
@@ -157,6 +166,7 @@ variable "secret_ids" {
     basic_auth_password = string
     basic_auth_username = string
     db_password         = string
+    postgres_ca         = string
   })
 }
 

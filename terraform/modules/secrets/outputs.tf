@@ -1,5 +1,5 @@
 output "ids" {
-  description = "Secret ids by purpose: db_password, basic_auth_username, basic_auth_password."
+  description = "Secret ids by purpose: db_password, basic_auth_username, basic_auth_password, postgres_ca (the cluster CA certificate, written by the postgres module)."
   value       = { for key, secret in google_secret_manager_secret.this : key => secret.secret_id }
 }
 
