@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config/config.js';
-import { SSL } from './pool.js';
+import { sslOption } from './pool.js';
 
 // Beside db/ in the source tree and beside dist/db/ in the built image.
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -23,7 +23,7 @@ export async function runMigrations(database: DatabaseConfig, password: string):
     user: database.user,
     database: database.database,
     pass: password,
-    ssl: SSL[database.sslMode],
+    ssl: sslOption(database),
     max: 1, // one session: the advisory lock and the migration share it
     connect_timeout: database.connectTimeoutMs / 1000,
     fetch_types: false,

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from '../config/config.js';
 import { runMigrations } from '../db/migrate.js';
 import { isTlsRefused, TLS_REFUSED_REASON } from '../db/sqlState.js';
 import { log } from '../log/logger.js';
-import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
+import { loadConfiguredSecrets, resolvedDatabase } from '../secrets/loadFromConfig.js';
 import { SecretResolutionError } from '../secrets/secretStore.js';
 
 let target = '';
@@ -13,9 +13,16 @@ try {
   target = `${database.primary.host}:${database.primary.port}`;
   const secrets = await loadConfiguredSecrets({
     ...config.secrets,
-    settings: { POSTGRES_MAIN_PASSWORD: config.secrets.settings.POSTGRES_MAIN_PASSWORD },
+    settings: {
+      POSTGRES_MAIN_PASSWORD: config.secrets.settings.POSTGRES_MAIN_PASSWORD,
+      // The CA the job verifies the primary against, as the service does.
+      POSTGRES_SSLROOTCERT: config.secrets.settings.POSTGRES_SSLROOTCERT,
+    },
   });
-  await runMigrations(database, secrets.current('POSTGRES_MAIN_PASSWORD'));
+  await runMigrations(
+    resolvedDatabase(database, secrets),
+    secrets.current('POSTGRES_MAIN_PASSWORD'),
+  );
   await secrets.close();
   log('INFO', 'migrations applied', { host: database.primary.host, database: database.database });
 } catch (error) {

@@ -216,6 +216,24 @@ describe('a primary and standby serving TLS from a CA made here', () => {
     }
   }, 30_000);
 
+  it('the migration job verifies the primary against a referenced CA, as the service does', async () => {
+    const job = spawnEntry('server/migrateMain.ts', {
+      ...pair.env,
+      POSTGRES_SSLMODE: 'verify-ca',
+      POSTGRES_SSLROOTCERT: 'gcp:secretmanager:projects/proj/secrets/pg-ca',
+      SECRET_MANAGER_EMULATOR_HOST: fake.address,
+    });
+    expect(await job.exited, job.output()).toBe(0);
+    expect(job.output()).toContain('migrations applied');
+    const refused = spawnEntry('server/migrateMain.ts', {
+      ...pair.env,
+      POSTGRES_SSLMODE: 'verify-ca',
+      POSTGRES_SSLROOTCERT: certs.otherCa,
+    });
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toMatch(/migration failed/);
+  }, 30_000);
+
   it('require still connects to both, encrypted, as documented', async () => {
     await withService({ POSTGRES_SSLMODE: 'require' }, expectBothOverTls);
   });

@@ -1,6 +1,6 @@
 import { parseConfig } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
-import { loadConfiguredSecrets } from '../../secrets/loadFromConfig.js';
+import { loadConfiguredSecrets, resolvedDatabase } from '../../secrets/loadFromConfig.js';
 import { type RunningService, startService } from '../../server/service.js';
 
 /** The service in this process, as bootstrap starts it, quiet, on a free port. */
@@ -10,5 +10,8 @@ export async function startTestService(
 ): Promise<RunningService> {
   const config = parseConfig({ PORT: '0', ...env });
   const secrets = await loadConfiguredSecrets(config.secrets);
-  return startService(config, { log, secrets, host: '127.0.0.1' });
+  return startService(
+    { ...config, database: resolvedDatabase(config.database, secrets) },
+    { log, secrets, host: '127.0.0.1' },
+  );
 }
