@@ -93,7 +93,11 @@ describe('a healthy cluster', () => {
     ]);
     expect(report.primary.system_identifier).toBe(report.replica.system_identifier);
     expect(report.replica.wal_receiver.status).toBe('streaming');
-    expect(report.replication_slots).toEqual([]);
+    expect(report.replication_slots).toEqual(
+      ['_local_standby1', '_local_standby2'].map((slot_name) =>
+        expect.objectContaining({ slot_name, slot_type: 'physical', active: true }),
+      ),
+    );
     expect(report.synchronous_standby).toEqual({ expected: false, present: false });
     expect(JSON.stringify(report)).not.toMatch(/password|conninfo/);
 

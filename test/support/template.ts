@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureDir, initCluster } from '../../dev/clusterFiles.js';
 import type { RunAs } from '../../dev/osUser.js';
 import type { PgBinaries } from '../../dev/pgBinaries.js';
+import { removeAsAccount } from '../../dev/replicatedCluster.js';
 
 const run = promisify(execFile);
 
@@ -40,7 +41,7 @@ export async function cachedTemplate(binaries: PgBinaries, runAs: RunAs): Promis
     try {
       await rename(staging, root);
     } catch {
-      await rm(staging, { recursive: true, force: true }); // another worker won the race
+      await removeAsAccount(staging, runAs); // another worker won the race
     }
   }
   await mkdir(root, { recursive: true });
