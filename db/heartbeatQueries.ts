@@ -85,3 +85,24 @@ export const latestBeatsQuery = (db: PostgresJsDatabase) =>
     })
     .from(heartbeat)
     .prepare('heartbeat_latest');
+
+/** Whether this database has the heartbeat table (a probe of another cluster may not). */
+export const hasHeartbeatTable = async (sql: Sql) =>
+  (
+    await sql<
+      { present: boolean }[]
+    >`select to_regclass('replication_heartbeat') is not null as present`
+  )[0]?.present === true;
+
+/**
+ * Just the heartbeat table, for a probe of a cluster this service never
+ * migrated: the columns the migrations give it (test/probe.test.ts compares).
+ */
+export const createHeartbeatTable = (sql: Sql) => sql`
+  create table if not exists replication_heartbeat (
+    prober text primary key not null,
+    sequence bigint not null,
+    beat_at timestamp with time zone not null,
+    system_identifier text,
+    timeline integer
+  )`;
