@@ -10,6 +10,7 @@ import autocannon from 'autocannon';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { measureColdStarts } from './coldStartCases.js';
+import { measureProbeStart } from './probeStart.js';
 import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
 import { measureWindow } from './windowCost.js';
 
@@ -228,6 +229,7 @@ const window = await measureWindow({
 await setApplyDelay(0);
 await stop(checker.child);
 const coldStarts = await measureColdStarts(pair, 5);
+const probeStartMs = await measureProbeStart(pair, 5);
 await pair.stop();
 
 const baseline = median(runs.get(cases[0]?.name ?? '')?.map((r) => r.rps) ?? []);
@@ -273,6 +275,9 @@ for (const [index, replica] of window.replicas.entries()) {
       `${(replica.polls / window.samples).toFixed(1)} polls per heartbeat, ${(replica.polls / window.wallS).toFixed(1)} queries/s on the replica`,
   );
 }
+console.log(
+  `\nprobe (npm run probe, through tsx): ${probeStartMs.toFixed(0)} ms from spawn to its first heartbeat on the primary (median of 5)`,
+);
 console.log(`\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak`);
 console.log(
   `hello world RSS: ${helloRss.now.toFixed(0)} MB now, ${helloRss.peak.toFixed(0)} MB peak`,
