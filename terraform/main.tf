@@ -168,6 +168,9 @@ module "monitoring" {
   replica_max_lag_ms              = var.replica_max_lag_ms
   uptime_check_period             = var.uptime_check_period
   lag_alert_threshold_ms          = var.lag_alert_threshold_ms
+  slo_goal                        = var.slo_goal
+  slo_rolling_period_days         = var.slo_rolling_period_days
+  slo_target_ms                   = var.slo_target_ms
   notification_channels           = var.alert_notification_channels
 
   depends_on = [

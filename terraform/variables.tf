@@ -354,7 +354,7 @@ variable "region" {
 }
 
 variable "replica_max_lag_ms" {
-  description = "REPLICA_MAX_LAG_MS: how long the replication check waits for each replica to show a heartbeat before it fails; also the p99 lag alert's threshold. The check's timeouts grow with it."
+  description = "REPLICA_MAX_LAG_MS: how long the replication check waits for each replica to show a heartbeat before it fails (drawn on the p99 lag chart). The check's timeouts grow with it."
   type        = number
   default     = 5000
   validation {
@@ -370,6 +370,36 @@ variable "replica_max_slot_retained_bytes" {
   validation {
     condition     = var.replica_max_slot_retained_bytes >= 16777216 && floor(var.replica_max_slot_retained_bytes) == var.replica_max_slot_retained_bytes && var.replica_max_slot_retained_bytes < try(tonumber(trimsuffix(var.postgres_storage_size, "Gi")), 0) * 1073741824
     error_message = "replica_max_slot_retained_bytes must be a whole number of bytes, at least 16777216 (one WAL segment) and below postgres_storage_size: a slot may not retain more WAL than the volume holds before the check notices."
+  }
+}
+
+variable "slo_goal" {
+  description = "Goal of each replica's freshness SLO: the fraction of heartbeats it must show within slo_target_ms over slo_rolling_period_days. The burn-rate alerts fire at a fraction of heartbeats late that follows from it."
+  type        = number
+  default     = 0.999
+  validation {
+    condition     = var.slo_goal > 0 && var.slo_goal <= 0.9999
+    error_message = "slo_goal must be above 0 and at most 0.9999 (what Cloud Monitoring accepts), such as 0.999."
+  }
+}
+
+variable "slo_rolling_period_days" {
+  description = "Rolling period of the freshness SLOs, in days. The burn-rate thresholds are computed from it (13.44 and 5.6 for 28 days)."
+  type        = number
+  default     = 28
+  validation {
+    condition     = var.slo_rolling_period_days >= 1 && var.slo_rolling_period_days <= 30 && floor(var.slo_rolling_period_days) == var.slo_rolling_period_days
+    error_message = "slo_rolling_period_days must be a whole number of days from 1 to 30 (what Cloud Monitoring accepts)."
+  }
+}
+
+variable "slo_target_ms" {
+  description = "Target of the freshness SLOs: a heartbeat is good on a replica that shows it within this many milliseconds of its commit on the primary."
+  type        = number
+  default     = 1000
+  validation {
+    condition     = var.slo_target_ms > 0 && var.slo_target_ms <= var.replica_max_lag_ms
+    error_message = "slo_target_ms must be positive and at most replica_max_lag_ms: the check stops waiting for a heartbeat after replica_max_lag_ms, so a later one counts as never shown whatever the target."
   }
 }
 

@@ -459,6 +459,21 @@ const HCL_FUNCTIONS: Record<string, (...args: Value[]) => HclValue> = {
   jsonencode: (x) => written(x),
   // A set of strings: Terraform sorts them.
   toset: (list) => [...new Set(listOf(list, 'toset').map(templateText))].sort(),
+  // The verbs this configuration uses: %.Ng (N significant digits, trailing
+  // zeros dropped, as Go's %g), %d, %s and %%.
+  format: (spec, ...args) => {
+    let next = 0;
+    return String(spec).replace(/%(?:\.(\d+))?([gds%])/g, (_, digits: string | undefined, verb) => {
+      if (verb === '%') return '%';
+      const arg = args[next++];
+      if (verb === 's') return templateText(arg ?? null);
+      const x = numberOf(arg ?? null, 'format');
+      if (verb === 'd') return String(Math.trunc(x));
+      if (digits === undefined)
+        throw new Error('format: %g without a precision prints every digit of a big float');
+      return String(Number(x.toPrecision(Number(digits))));
+    });
+  },
 };
 
 /**
@@ -941,6 +956,8 @@ const RUN_SERVICE_VARIABLES = ['${var.api_service_name}', '${var.check_service_n
  * Cloud Monitoring's own (uptime checks). Returns the log-based ones.
  */
 function definedMetrics(filter: string, where: string, scope: HclScope): LogMetricReference[] {
+  const slo = sloSelector(filter);
+  if (slo !== undefined) return sloMetrics(slo, where, scope);
   const types = metricTypes(filter);
   expect(types, `${where}: names one metric type`).toHaveLength(1);
   return types.flatMap((type) => {
@@ -984,31 +1001,113 @@ function definedMetrics(filter: string, where: string, scope: HclScope): LogMetr
   });
 }
 
+/** An SLO time-series selector (`select_slo_burn_rate("${google_monitoring_slo.X["k"].id}", "3600s")`). */
+interface SloSelector {
+  selector: string;
+  /** google_monitoring_slo.<name> */
+  name: string;
+  key: string | undefined;
+  /** The lookback period in seconds, for the selectors that take one. */
+  lookbackS: number | undefined;
+}
+
+const SLO_SELECTOR =
+  /^(select_slo_\w+)\("\$\{google_monitoring_slo\.(\w+)(?:\["([^"]+)"\])?\.id\}"(?:, "(\d+)s")?\)$/;
+
+/** The SLO selector a filter is, or undefined for a metric filter. */
+function sloSelector(filter: string): SloSelector | undefined {
+  if (!filter.startsWith('select_slo_')) return undefined;
+  const match = filter.match(SLO_SELECTOR);
+  expect(
+    match,
+    `${filter}: an SLO selector naming a google_monitoring_slo by reference`,
+  ).not.toBeNull();
+  return {
+    selector: match?.[1] ?? '',
+    name: match?.[2] ?? '',
+    key: match?.[3],
+    lookbackS: match?.[4] === undefined ? undefined : Number(match[4]),
+  };
+}
+
+/** The SLO's SLI filters, evaluated for one instance: [role, filter]. */
+function sloFilters(body: Block, scope: HclScope, names: Names): [string, string][] {
+  const request = only(body, 'request_based_sli');
+  const ratio = only(request, 'good_total_ratio');
+  return ['good_service_filter', 'bad_service_filter', 'total_service_filter']
+    .filter((role) => ratio[role] !== undefined)
+    .map((role) => [role, String(hclValue(ratio[role], scope, names))]);
+}
+
+/**
+ * Asserts that an SLO selector names a google_monitoring_slo defined in the
+ * monitoring module (with a key of its for_each), whose SLI reads only
+ * log-based metrics defined here; returns those metrics.
+ */
+function sloMetrics(slo: SloSelector, where: string, scope: HclScope): LogMetricReference[] {
+  const found = resources('google_monitoring_slo').filter(
+    (r) => r.module === 'monitoring' && r.name === slo.name,
+  );
+  expect(found, `${where}: google_monitoring_slo.${slo.name} is defined`).toHaveLength(1);
+  const body = (found[0] as Resource).body;
+  const instance = instances(body, scope, slo.name).find((i) => i.key === slo.key);
+  expect(instance, `${where}: google_monitoring_slo.${slo.name}[${slo.key}] exists`).toBeDefined();
+  return sloFilters(body, scope, instance?.names ?? {}).flatMap(([role, filter]) =>
+    definedMetrics(filter, `${where} → ${slo.name}[${slo.key}] ${role}`, scope),
+  );
+}
+
 /** A condition of an alert policy, its filter evaluated (a dynamic block's once per element). */
 interface AlertCondition {
   policy: string;
+  /** The policy's for_each key, if it has one. */
+  instance: string | undefined;
+  /** `each` and `conditions` as bound for this condition. */
+  names: Names;
   /** The condition_threshold or condition_absent block. */
   condition: Block;
   filter: string;
 }
 
+/**
+ * A resource's instances: `each` bound to each element of its for_each (a
+ * map, in key order), or one instance without it.
+ */
+function instances(body: Block, scope: HclScope, what: string): { key?: string; names: Names }[] {
+  if (body.for_each === undefined) return [{ names: {} }];
+  return entries(hclValue(body.for_each, scope), `${what} for_each`).map(([key, value]) => ({
+    key: String(key),
+    names: { each: { key, value } },
+  }));
+}
+
 function alertConditions(scope: HclScope = monitoringScope()): AlertCondition[] {
-  return resources('google_monitoring_alert_policy').flatMap(({ name, body }) => {
-    const fixed = blocks(body, 'conditions').map((condition) => ({ condition, names: {} }));
-    const dynamic = blocks(map(body, 'dynamic'), 'conditions').flatMap((block) =>
-      entries(hclValue(block.for_each, scope), `${name} conditions`).flatMap(([key, value]) =>
-        blocks(block, 'content').map((condition) => ({
-          condition,
-          names: { conditions: { key, value } } as Names,
-        })),
-      ),
-    );
-    return [...fixed, ...dynamic].flatMap(({ condition, names }) =>
-      [...blocks(condition, 'condition_threshold'), ...blocks(condition, 'condition_absent')].map(
-        (c) => ({ policy: name, condition: c, filter: String(hclValue(c.filter, scope, names)) }),
-      ),
-    );
-  });
+  return resources('google_monitoring_alert_policy').flatMap(({ name, body }) =>
+    instances(body, scope, name).flatMap(({ key, names: instance }) => {
+      const policy = key === undefined ? name : `${name}["${key}"]`;
+      const fixed = blocks(body, 'conditions').map((condition) => ({ condition, names: instance }));
+      const dynamic = blocks(map(body, 'dynamic'), 'conditions').flatMap((block) =>
+        entries(hclValue(block.for_each, scope, instance), `${policy} conditions`).flatMap(
+          ([k, value]) =>
+            blocks(block, 'content').map((condition) => ({
+              condition,
+              names: { ...instance, conditions: { key: k, value } } as Names,
+            })),
+        ),
+      );
+      return [...fixed, ...dynamic].flatMap(({ condition, names }) =>
+        [...blocks(condition, 'condition_threshold'), ...blocks(condition, 'condition_absent')].map(
+          (c) => ({
+            policy: name,
+            instance: key,
+            names,
+            condition: c,
+            filter: String(hclValue(c.filter, scope, names)),
+          }),
+        ),
+      );
+    }),
+  );
 }
 
 /** The dashboard's JSON as jsonencode() gives it, with `count` instances. */
@@ -1880,10 +1979,10 @@ describe('terraform: monitoring', () => {
     expect(scale * growth ** slowCount).toBeGreaterThanOrEqual(2 * 60000);
   });
 
-  it('alerts on failed checks, uptime, lag, lag at the limit, a silent check, a lost slot and a failover, to the configured channels', () => {
+  it("alerts on failed checks, uptime, lag, a silent check, a lost slot, a failover and each replica's freshness budget burning, to the configured channels", () => {
     const policies = resources('google_monitoring_alert_policy');
     expect(policies.map((p) => p.name).sort()).toEqual(
-      ['check_absent', 'check_failed', 'failover', 'lag', 'lag_p99', 'slot_lost', 'uptime'].sort(),
+      ['check_absent', 'check_failed', 'failover', 'lag', 'slo_burn', 'slot_lost', 'uptime'].sort(),
     );
     for (const { name, body } of policies) {
       expect(body.notification_channels, name).toBe('${var.notification_channels}');
@@ -1902,32 +2001,36 @@ describe('terraform: monitoring', () => {
     );
   });
 
-  it("alerts on each replica position's p99 above REPLICA_MAX_LAG_MS over 5 minutes, and its median above the lag threshold", () => {
-    for (const [name, statistic, threshold, aligner, period] of [
-      ['lag_p99', 'p99', '${var.replica_max_lag_ms}', 'ALIGN_PERCENTILE_99', '300s'],
-      ['lag', 'p50', '${var.lag_alert_threshold_ms}', 'ALIGN_PERCENTILE_50', '600s'],
-    ] as const) {
-      const body = resource('monitoring', 'google_monitoring_alert_policy', name);
-      // One condition per position (dynamic over the positions), none fixed.
-      expect(blocks(body, 'conditions'), name).toEqual([]);
-      const dynamic = blocks(map(body, 'dynamic'), 'conditions');
-      expect(dynamic, name).toHaveLength(1);
-      expect(dynamic[0]?.for_each, name).toBe('${local.replica_positions}');
-      const thresholdCondition = only(only(dynamic[0] ?? {}, 'content'), 'condition_threshold');
-      expect(thresholdCondition, name).toMatchObject({
-        filter: `\${local.replica_lag_${statistic}_metric[conditions.key]}`,
-        comparison: 'COMPARISON_GT',
-        threshold_value: threshold,
-      });
-      expect(only(thresholdCondition, 'aggregations'), name).toMatchObject({
-        alignment_period: period,
-        per_series_aligner: aligner,
-      });
-      expect(expressionText(locals('monitoring')[`replica_lag_${statistic}_metric`])).toContain(
-        `for position in keys(local.replica_positions) : position => "metric.type=\\"logging.googleapis.com/user/\${google_logging_metric.replica_lag["\${position}-${statistic}"].name}\\"`,
-      );
+  it("alerts on each replica position's median above the lag threshold, and on no p99 threshold (the freshness SLO's burn rates do)", () => {
+    const body = resource('monitoring', 'google_monitoring_alert_policy', 'lag');
+    // One condition per position (dynamic over the positions), none fixed.
+    expect(blocks(body, 'conditions')).toEqual([]);
+    const dynamic = blocks(map(body, 'dynamic'), 'conditions');
+    expect(dynamic).toHaveLength(1);
+    expect(dynamic[0]?.for_each).toBe('${local.replica_positions}');
+    const thresholdCondition = only(only(dynamic[0] ?? {}, 'content'), 'condition_threshold');
+    expect(thresholdCondition).toMatchObject({
+      filter: '${local.replica_lag_p50_metric[conditions.key]}',
+      comparison: 'COMPARISON_GT',
+      threshold_value: '${var.lag_alert_threshold_ms}',
+    });
+    expect(only(thresholdCondition, 'aggregations')).toMatchObject({
+      alignment_period: '600s',
+      per_series_aligner: 'ALIGN_PERCENTILE_50',
+    });
+    expect(expressionText(locals('monitoring').replica_lag_p50_metric)).toContain(
+      'for position in keys(local.replica_positions) : position => "metric.type=\\"logging.googleapis.com/user/${google_logging_metric.replica_lag["${position}-p50"].name}\\"',
+    );
+    // The p99 threshold alert is gone: nothing alerts on a p99 metric or aligner.
+    for (const { policy, instance, condition, filter } of alertConditions()) {
+      const where = `${policy}${instance ? `["${instance}"]` : ''}`;
+      for (const aggregation of blocks(condition, 'aggregations')) {
+        expect(aggregation.per_series_aligner, where).not.toBe('ALIGN_PERCENTILE_99');
+      }
+      for (const metric of definedMetrics(filter, where, monitoringScope())) {
+        expect(metric.key ?? '', where).not.toMatch(/-p99$/);
+      }
     }
-    expect(moduleCalls().get('monitoring')?.replica_max_lag_ms).toBe('${var.replica_max_lag_ms}');
   });
 
   it('alerts only on metrics the configuration defines', () => {
@@ -1936,11 +2039,14 @@ describe('terraform: monitoring', () => {
     for (const count of [2, 3, 5]) {
       const scope = monitoringScope(count);
       const conditions = alertConditions(scope);
-      expect(conditions.length).toBe(5 + 2 * count);
-      const referenced = conditions.flatMap(({ policy, filter }) =>
-        definedMetrics(filter, `${policy} (${count} instances)`, scope),
+      // Five fixed, the median per position, and per position two burn-rate
+      // policies of two windows each.
+      expect(conditions.length).toBe(5 + count + 4 * count);
+      const reading = conditions.filter(
+        ({ policy, filter }) =>
+          definedMetrics(filter, `${policy} (${count} instances)`, scope).length > 0,
       );
-      expect(referenced.length).toBe(conditions.length - 1); // all but the uptime check
+      expect(reading.length).toBe(conditions.length - 1); // all but the uptime check
     }
   });
 
@@ -2097,7 +2203,10 @@ describe('terraform: dashboard', () => {
       for (const reference of allStrings(dashboard).flatMap(references)) {
         const variable = reference.match(/^var\.(\w+)$/)?.[1];
         if (variable !== undefined) expect(declared.has(variable), reference).toBe(true);
-        else expect(reference).toMatch(/^google_logging_metric\.\w+(\["[^"]+"\])?\.name$/);
+        else
+          expect(reference).toMatch(
+            /^(google_logging_metric\.\w+(\["[^"]+"\])?\.name|google_monitoring_slo\.\w+\["[^"]+"\]\.id)$/,
+          );
       }
     }
     // The services are the run module's.
@@ -2216,6 +2325,16 @@ function logMetricsReferenced(
     if (local === undefined || seen.has(local)) continue;
     seen.add(local);
     found.push(...logMetricsReferenced(locals(module)[local], module, seen));
+  }
+  // An SLO reads the metrics of its SLI: what reads the SLO reads them too.
+  for (const [, slo] of text.matchAll(/\bgoogle_monitoring_slo\.(\w+)/g)) {
+    if (slo === undefined || seen.has(`slo.${slo}`)) continue;
+    seen.add(`slo.${slo}`);
+    for (const { body } of resources('google_monitoring_slo').filter(
+      (r) => r.module === module && r.name === slo,
+    )) {
+      found.push(...logMetricsReferenced(only(body, 'request_based_sli'), module, seen));
+    }
   }
   return found;
 }
@@ -2589,6 +2708,477 @@ describe('terraform: README', () => {
     const text = readFileSync(README, 'utf8');
     for (const name of [...variables('').keys(), ...outputs('').keys()]) {
       expect(text, `README mentions ${name}`).toContain(`\`${name}\``);
+    }
+  });
+});
+
+/**
+ * hashicorp/google 6.50 (the newest release `~> 6.40` allows): the arguments
+ * of the resources the freshness SLO uses, from its schema
+ * (google/services/monitoring/resource_monitoring_{custom_service,slo,alert_policy}.go).
+ */
+const PROVIDER_SCHEMA: Record<string, string[]> = {
+  google_monitoring_custom_service: [
+    'display_name',
+    'project',
+    'service_id',
+    'telemetry',
+    'user_labels',
+  ],
+  google_monitoring_slo: [
+    'basic_sli',
+    'calendar_period',
+    'display_name',
+    'goal',
+    'project',
+    'request_based_sli',
+    'rolling_period_days',
+    'service',
+    'slo_id',
+    'user_labels',
+    'windows_based_sli',
+  ],
+  'google_monitoring_slo.request_based_sli': ['distribution_cut', 'good_total_ratio'],
+  'google_monitoring_slo.request_based_sli.good_total_ratio': [
+    'bad_service_filter',
+    'good_service_filter',
+    'total_service_filter',
+  ],
+  google_monitoring_alert_policy: [
+    'alert_strategy',
+    'combiner',
+    'conditions',
+    'display_name',
+    'documentation',
+    'enabled',
+    'notification_channels',
+    'project',
+    'severity',
+    'user_labels',
+  ],
+  'google_monitoring_alert_policy.conditions': [
+    'condition_absent',
+    'condition_matched_log',
+    'condition_monitoring_query_language',
+    'condition_prometheus_query_language',
+    'condition_sql',
+    'condition_threshold',
+    'display_name',
+  ],
+  'google_monitoring_alert_policy.conditions.condition_threshold': [
+    'aggregations',
+    'comparison',
+    'denominator_aggregations',
+    'denominator_filter',
+    'duration',
+    'evaluation_missing_data',
+    'filter',
+    'forecast_options',
+    'threshold_value',
+    'trigger',
+  ],
+  'google_monitoring_alert_policy.conditions.condition_absent': [
+    'aggregations',
+    'duration',
+    'filter',
+    'trigger',
+  ],
+};
+
+/** The provider's enums and limits for the same resources. */
+const PROVIDER_ENUMS = {
+  combiner: ['AND', 'OR', 'AND_WITH_MATCHING_RESOURCE'],
+  severity: ['CRITICAL', 'ERROR', 'WARNING'],
+  comparison: [
+    'COMPARISON_GT',
+    'COMPARISON_GE',
+    'COMPARISON_LT',
+    'COMPARISON_LE',
+    'COMPARISON_EQ',
+    'COMPARISON_NE',
+  ],
+};
+/** slo_id and service_id: `^[a-zA-Z0-9\-_:.]+$`; goal: 0 < goal <= 0.9999; rolling_period_days: 1 to 30. */
+const MONITORING_ID = /^[a-zA-Z0-9\-_:.]+$/;
+
+/** Asserts that a block uses only the schema's arguments (and meta-arguments), nested blocks too. */
+function schemaChecked(body: Block, path: string, where: string): void {
+  const allowed = PROVIDER_SCHEMA[path];
+  expect(allowed, `${path} is in PROVIDER_SCHEMA`).toBeDefined();
+  for (const key of Object.keys(body)) {
+    if (key === 'dynamic') {
+      for (const [name, dynamics] of Object.entries(map(body, 'dynamic'))) {
+        expect(allowed, `${where}: dynamic "${name}"`).toContain(name);
+        for (const dynamic of Array.isArray(dynamics) ? dynamics.filter(isBlock) : []) {
+          for (const content of blocks(dynamic, 'content')) {
+            schemaChecked(content, `${path}.${name}`, `${where}.${name}`);
+          }
+        }
+      }
+      continue;
+    }
+    expect([...(allowed ?? []), ...META_ARGUMENTS], `${where}: ${key}`).toContain(key);
+    const nested = `${path}.${key}`;
+    if (PROVIDER_SCHEMA[nested] !== undefined) {
+      for (const block of blocks(body, key)) schemaChecked(block, nested, `${where}.${key}`);
+    }
+  }
+}
+
+/** The monitoring module's scope with the SLO variables set (and `count` instances). */
+function sloScope(vars: Record<string, HclValue> = {}, count = 3): HclScope {
+  const defaults = rootNumbers();
+  return {
+    module: 'monitoring',
+    vars: {
+      replica_instances: sampleInstances(count),
+      name_prefix: String(defaultOf('name_prefix')),
+      slo_goal: defaults.slo_goal ?? null,
+      slo_rolling_period_days: defaults.slo_rolling_period_days ?? null,
+      slo_target_ms: defaults.slo_target_ms ?? null,
+      ...vars,
+    },
+  };
+}
+
+/** The SRE workbook's paging alerts (chapter 5, table 5-8), for a 30-day period. */
+const WORKBOOK = [
+  { budgetShare: 0.02, longS: 3600, shortS: 300, burnRate30d: 14.4 },
+  { budgetShare: 0.05, longS: 21600, shortS: 1800, burnRate30d: 6 },
+];
+
+describe('terraform: freshness SLO', () => {
+  it('defines one request-based freshness SLO per replica position, on a custom service, with the goal, period and target variables', () => {
+    const service = resource('monitoring', 'google_monitoring_custom_service', 'replication');
+    const slo = resource('monitoring', 'google_monitoring_slo', 'freshness');
+    expect(slo.for_each).toBe('${local.replica_positions}');
+    expect(slo.service).toBe('${google_monitoring_custom_service.replication.service_id}');
+    expect(slo.goal).toBe('${var.slo_goal}');
+    expect(slo.rolling_period_days).toBe('${var.slo_rolling_period_days}');
+    expect(slo.calendar_period).toBeUndefined();
+    expect(slo.windows_based_sli).toBeUndefined();
+    expect(slo.basic_sli).toBeUndefined();
+    for (const count of [1, 3, 6]) {
+      const scope = sloScope({}, count);
+      const ids = instances(slo, scope, 'freshness').map(({ key, names }) => {
+        const id = String(hclValue(slo.slo_id, scope, names));
+        expect(id, `${key}`).toMatch(MONITORING_ID);
+        expect(String(hclValue(slo.display_name, scope, names)), `${key}`).toContain(
+          sampleInstances(count)[Number(key?.slice(1)) - 1] ?? '?',
+        );
+        return id;
+      });
+      expect(ids).toHaveLength(count);
+      expect(new Set(ids).size).toBe(count);
+    }
+    expect(String(hclValue(service.service_id, sloScope(), {}))).toMatch(MONITORING_ID);
+    // The variables: in the root, validated there, passed on as is.
+    const call = moduleCalls().get('monitoring') ?? {};
+    for (const name of ['slo_goal', 'slo_rolling_period_days', 'slo_target_ms']) {
+      expect(call[name], name).toBe(`\${var.${name}}`);
+      const root = variables('').get(name) ?? {};
+      expect(root.type, name).toBe('${number}');
+      expect(blocks(root, 'validation').length, name).toBeGreaterThan(0);
+    }
+    expect(defaultOf('slo_goal')).toBe(0.999);
+    expect(defaultOf('slo_rolling_period_days')).toBe(28);
+    expect(defaultOf('slo_target_ms')).toBe(1000);
+    // What Cloud Monitoring accepts, enforced where the values enter.
+    const goal = String(only(variables('').get('slo_goal') ?? {}, 'validation').condition);
+    expect(goal).toContain('var.slo_goal > 0');
+    expect(goal).toContain('var.slo_goal <= 0.9999');
+    const days = String(
+      only(variables('').get('slo_rolling_period_days') ?? {}, 'validation').condition,
+    );
+    expect(days).toContain('var.slo_rolling_period_days >= 1');
+    expect(days).toContain('var.slo_rolling_period_days <= 30');
+    const target = String(only(variables('').get('slo_target_ms') ?? {}, 'validation').condition);
+    expect(target).toContain('var.slo_target_ms <= var.replica_max_lag_ms');
+  });
+
+  it('computes every SLO from heartbeat counters the configuration defines: good within the target out of those the position should show', () => {
+    const slo = resource('monitoring', 'google_monitoring_slo', 'freshness');
+    for (const count of [1, 3, 6]) {
+      const scope = sloScope({}, count);
+      for (const { key, names } of instances(slo, scope, 'freshness')) {
+        const filters = Object.fromEntries(sloFilters(slo, scope, names));
+        // Exactly two of good, bad and total: good and total.
+        expect(Object.keys(filters).sort(), `${key}`).toEqual([
+          'good_service_filter',
+          'total_service_filter',
+        ]);
+        const good = definedMetrics(filters.good_service_filter ?? '', `${key} good`, scope);
+        const total = definedMetrics(filters.total_service_filter ?? '', `${key} total`, scope);
+        expect(good, `${key}`).toEqual([{ name: 'replica_heartbeats', key: `${key}-good` }]);
+        expect(total, `${key}`).toEqual([{ name: 'replica_heartbeats', key: `${key}-total` }]);
+      }
+    }
+    // The counters: one entry per heartbeat, counted (INT64 DELTA, no extractor).
+    const metric = resource('monitoring', 'google_logging_metric', 'replica_heartbeats');
+    expect(metric.for_each).toBe('${local.replica_heartbeat_metrics}');
+    expect(metric.value_extractor).toBeUndefined();
+    expect(metric.bucket_options).toBeUndefined();
+    expect(only(metric, 'metric_descriptor')).toMatchObject({
+      metric_kind: 'DELTA',
+      value_type: 'INT64',
+    });
+    const scope = sloScope();
+    for (const { key, names } of instances(metric, scope, 'replica_heartbeats')) {
+      const [position, kind] = (key ?? '').split('-');
+      const filter = String(hclValue(metric.filter, scope, names));
+      const total = `${String(hclValue(locals('monitoring').heartbeat_log_filter, scope))} AND jsonPayload.standbys="${position}"`;
+      if (kind === 'total') expect(filter, `${key}`).toBe(total);
+      else
+        expect(filter, `${key}`).toBe(
+          `${total} AND jsonPayload.visible_ms.${position}<=${defaultOf('slo_target_ms')}`,
+        );
+    }
+    // The heartbeat lines are not the run lines: no run metric reads them, and
+    // they come from the check service only.
+    const heartbeat = String(locals('monitoring').heartbeat_log_filter);
+    expect(heartbeat).toContain('jsonPayload.check=\\"replication-heartbeat\\"');
+    expect(heartbeat).toContain('resource.labels.service_name=\\"${var.check_service_name}\\"');
+    expect(String(locals('monitoring').check_log_filter)).toContain(
+      'jsonPayload.check=\\"replication\\"',
+    );
+  });
+
+  it("uses only the provider's arguments and values (hashicorp/google 6.50 schema)", () => {
+    const types = Object.keys(PROVIDER_SCHEMA).filter((path) => !path.includes('.'));
+    const checked = resources().filter((r) => types.includes(r.type));
+    expect(checked.map((r) => r.type)).toEqual(expect.arrayContaining(types));
+    for (const { module, type, name, body } of checked) {
+      schemaChecked(body, type, `${module}: ${type}.${name}`);
+    }
+    for (const { name, body } of resources('google_monitoring_alert_policy')) {
+      expect(PROVIDER_ENUMS.combiner, name).toContain(body.combiner);
+      if (body.severity !== undefined) {
+        const severities = instances(body, monitoringScope(), name).map(({ names }) =>
+          hclValue(body.severity, monitoringScope(), names),
+        );
+        for (const severity of severities)
+          expect(PROVIDER_ENUMS.severity, name).toContain(severity);
+      }
+    }
+    for (const { policy, condition } of alertConditions()) {
+      if (condition.comparison !== undefined)
+        expect(PROVIDER_ENUMS.comparison, policy).toContain(condition.comparison);
+      expect(String(condition.duration), policy).toMatch(/^\d+s$/);
+    }
+    // The SLO's limits, for the variables' bounds: the provider refuses a
+    // goal above 0.9999 and a rolling period outside 1 to 30 days.
+    const slo = resource('monitoring', 'google_monitoring_slo', 'freshness');
+    const request = only(slo, 'request_based_sli');
+    expect(blocks(request, 'good_total_ratio')).toHaveLength(1);
+    expect(blocks(request, 'distribution_cut')).toHaveLength(0);
+    for (const [goal, valid] of [
+      [0.999, true],
+      [0.9999, true],
+      [0.99999, false],
+      [0, false],
+    ] as const) {
+      const condition = only(variables('').get('slo_goal') ?? {}, 'validation').condition;
+      expect(hclValue(condition, { module: '', vars: { slo_goal: goal } }), `goal ${goal}`).toBe(
+        valid,
+      );
+    }
+    for (const [days, valid] of [
+      [1, true],
+      [30, true],
+      [31, false],
+      [7.5, false],
+    ] as const) {
+      const condition = only(
+        variables('').get('slo_rolling_period_days') ?? {},
+        'validation',
+      ).condition;
+      expect(
+        hclValue(condition, { module: '', vars: { slo_rolling_period_days: days } }),
+        `${days} days`,
+      ).toBe(valid);
+    }
+  });
+
+  it('alerts per position on two burn rates over a long and a short window, thresholds and windows computed from the goal and the period', () => {
+    const policy = resource('monitoring', 'google_monitoring_alert_policy', 'slo_burn');
+    expect(policy.for_each).toBe('${local.slo_burn_policies}');
+    expect(policy.combiner).toBe('AND');
+    expect(policy.notification_channels).toBe('${var.notification_channels}');
+    const condition = only(
+      only(blocks(map(policy, 'dynamic'), 'conditions')[0] ?? {}, 'content'),
+      'condition_threshold',
+    );
+    // Named once: the threshold and the lookback read the locals.
+    expect(condition.threshold_value).toBe('${local.slo_burn_rate[each.value.alert]}');
+    expect(blocks(map(policy, 'dynamic'), 'conditions')[0]?.for_each).toBe(
+      '${local.slo_burn_windows[each.value.alert]}',
+    );
+    expect(condition.filter).toBe(
+      'select_slo_burn_rate("${google_monitoring_slo.freshness[each.value.position].id}", "${conditions.value}s")',
+    );
+    expect(condition.comparison).toBe('COMPARISON_GT');
+    expect(condition.aggregations).toBeUndefined();
+    // The workbook's figures literally once, in local.slo_burn_alerts; none
+    // of the computed thresholds or windows typed anywhere.
+    const text = files
+      .filter((f) => f.module === 'monitoring' && f.file.endsWith('slo.tf'))
+      .flatMap((f) => f.text.split('\n'))
+      .filter((line) => !line.trim().startsWith('#'))
+      .join('\n');
+    for (const literal of ['14.4', '13.44', '5.6', '"300s"', '"21600s"', '"3600s"', '0.001']) {
+      expect(text, literal).not.toContain(literal);
+    }
+    const windowLiterals = (seconds: number) =>
+      [...text.matchAll(new RegExp(`\\b${seconds}\\b`, 'g'))].length;
+    expect(windowLiterals(21600)).toBe(1);
+    for (const [goal, days] of [
+      [0.999, 30],
+      [0.999, 28],
+      [0.99, 7],
+      [0.9999, 14],
+    ] as const) {
+      const where = `goal ${goal}, ${days} days`;
+      const scope = sloScope({ slo_goal: goal, slo_rolling_period_days: days });
+      const conditions = alertConditions(scope).filter((c) => c.policy === 'slo_burn');
+      // Two policies (alerts) per position, two windows each.
+      expect(conditions.length, where).toBe(3 * WORKBOOK.length * 2);
+      for (const { instance, names, condition: c, filter } of conditions) {
+        const selector = sloSelector(filter);
+        expect(selector?.selector, where).toBe('select_slo_burn_rate');
+        expect(selector?.key, where).toBe(instance?.split('-')[0]);
+        const alert = objectOf(names.each ?? null, 'each').value as { alert: string };
+        const windows = objectOf(
+          hclValue('${local.slo_burn_windows[each.value.alert]}', scope, names),
+          'windows',
+        );
+        const workbook = WORKBOOK.find((w) => w.longS === windows.long);
+        expect(workbook, `${where}: ${instance} is one of the workbook's alerts`).toBeDefined();
+        if (workbook === undefined) continue;
+        expect(windows.short, where).toBe(workbook.shortS);
+        expect([workbook.longS, workbook.shortS], where).toContain(selector?.lookbackS);
+        const threshold = numberOf(hclValue(c.threshold_value, scope, names), 'threshold');
+        // The rate that spends budget_share of the period's budget in the long window.
+        expect(threshold, where).toBeCloseTo(
+          (workbook.budgetShare * days * 24 * 3600) / workbook.longS,
+          9,
+        );
+        if (days === 30) expect(threshold, where).toBeCloseTo(workbook.burnRate30d, 9);
+        // The goal: the fraction of heartbeats late it takes, in the alert's words.
+        const late = numberOf(
+          hclValue('${local.slo_burn_late_fraction[each.value.alert]}', scope, names),
+          'late',
+        );
+        expect(late, where).toBeCloseTo(threshold * (1 - goal), 12);
+        expect(String(alert.alert)).toMatch(/^(fast|slow)$/);
+      }
+      // Every display name tells the computed figures, not typed ones.
+      for (const { names } of instances(policy, scope, 'slo_burn')) {
+        const documentation = String(hclValue(only(policy, 'documentation').content, scope, names));
+        expect(documentation, where).not.toContain('${');
+      }
+    }
+    // Severity: the fast burn pages harder than the slow one.
+    const alerts = objectOf(hclValue('${local.slo_burn_alerts}', sloScope()), 'alerts');
+    expect(objectOf(alerts.fast ?? null, 'fast').severity).toBe('CRITICAL');
+    expect(objectOf(alerts.slow ?? null, 'slow').severity).toBe('ERROR');
+  });
+
+  it('refuses a goal or period for which an alert could never fire, or would fire while the SLO is met', () => {
+    const policy = resource('monitoring', 'google_monitoring_alert_policy', 'slo_burn');
+    const preconditions = blocks(only(policy, 'lifecycle'), 'precondition');
+    expect(preconditions).toHaveLength(1);
+    const precondition = preconditions[0] as Block;
+    expect(String(precondition.error_message)).toMatch(/^[A-Z].{29,}[.)]$/);
+    const holds = (goal: number, days: number) =>
+      instances(
+        policy,
+        sloScope({ slo_goal: goal, slo_rolling_period_days: days }),
+        'slo_burn',
+      ).every(
+        ({ names }) =>
+          hclValue(
+            precondition.condition,
+            sloScope({ slo_goal: goal, slo_rolling_period_days: days }),
+            names,
+          ) === true,
+      );
+    expect(holds(0.999, 28)).toBe(true);
+    expect(holds(0.95, 30)).toBe(true);
+    // 13.44 × (1 − 0.9) > 1: not even every heartbeat late reaches it.
+    expect(holds(0.9, 28)).toBe(false);
+    // 0.05 × 3 days / 6 h = 0.6: below 1, it fires while the SLO is met.
+    expect(holds(0.999, 3)).toBe(false);
+  });
+
+  it('makes the SLOs and every burn-rate policy wait for the metrics to reach Cloud Monitoring', () => {
+    const sleep = resource('monitoring', 'time_sleep', 'metrics_propagated');
+    const triggered = logMetricsReferenced(sleep.triggers, 'monitoring');
+    expect(triggered).toContainEqual({ name: 'replica_heartbeats', key: undefined });
+    for (const type of ['google_monitoring_slo', 'google_monitoring_alert_policy']) {
+      const name = type === 'google_monitoring_slo' ? 'freshness' : 'slo_burn';
+      const body = resource('monitoring', type, name);
+      expect(strings(body.depends_on), `${type}.${name}`).toContain(
+        '${time_sleep.metrics_propagated}',
+      );
+    }
+    // The policies read the SLOs, the SLOs the heartbeat counters.
+    const policy = resource('monitoring', 'google_monitoring_alert_policy', 'slo_burn');
+    expect(logMetricsReferenced(policy, 'monitoring')).toContainEqual({
+      name: 'replica_heartbeats',
+      key: undefined,
+    });
+  });
+
+  it("charts each position's compliance and error budget left, from its SLO", () => {
+    for (const count of [1, 3, 6]) {
+      const scope = monitoringScope(count);
+      const sets = dataSets(dashboardJson(count))
+        .map((set) => ({ ...set, slo: sloSelector(set.filter) }))
+        .filter((set) => set.slo !== undefined);
+      for (const selector of ['select_slo_compliance', 'select_slo_budget_fraction']) {
+        const charted = sets.filter((set) => set.slo?.selector === selector);
+        expect(
+          charted.map((set) => set.slo?.key).sort(),
+          `${selector}, ${count} instances`,
+        ).toEqual(
+          Object.keys(objectOf(hclValue('${local.replica_positions}', scope), 'positions')).sort(),
+        );
+        for (const set of charted) {
+          expect(set.slo?.name).toBe('freshness');
+          const position = Number(set.slo?.key?.slice(1));
+          expect(String(set.dataSet.legendTemplate)).toContain(
+            sampleInstances(count)[position - 1],
+          );
+          // The SLO it charts reads the heartbeat counters.
+          expect(definedMetrics(set.filter, selector, scope).map((m) => m.name)).toEqual([
+            'replica_heartbeats',
+            'replica_heartbeats',
+          ]);
+        }
+      }
+    }
+  });
+
+  it('documents the SLO, the choice, the alerts and what only a live project shows in the README', () => {
+    const text = readFileSync(README, 'utf8');
+    for (const phrase of [
+      '## The freshness SLO',
+      'select_slo_burn_rate',
+      'select_slo_compliance',
+      'select_slo_budget_fraction',
+      'request-based',
+      'windows-based',
+      'replication-heartbeat',
+      'visible_ms',
+      'standbys',
+    ]) {
+      expect(text, phrase).toContain(phrase);
+    }
+    // The alert table's figures are the computed ones for the defaults.
+    const scope = sloScope();
+    for (const name of ['fast', 'slow']) {
+      const rate = numberOf(hclValue(`\${local.slo_burn_rate["${name}"]}`, scope), name);
+      expect(text, `${name} burn rate`).toContain(`| ${Number(rate.toPrecision(4))} |`);
     }
   });
 });

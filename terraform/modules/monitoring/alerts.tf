@@ -1,11 +1,17 @@
-# Seven ways to be told: checks failing, the api down, a replica's lag
-# creeping up (median), a replica's lag at the limit (p99), the check gone
-# silent (scheduler paused, service broken before it could log, or every run
-# failing), a replication slot lost, and a failover. All go to
-# var.notification_channels.
+# Six ways to be told here: checks failing, the api down, a replica's lag
+# creeping up (median), the check gone silent (scheduler paused, service
+# broken before it could log, or every run failing), a replication slot lost,
+# and a failover; and a replica's freshness budget burning (slo.tf). All go
+# to var.notification_channels.
+#
+# No p99 threshold alert: the freshness SLO's burn-rate alerts cover a
+# replica whose heartbeats arrive late, in proportion to how much of the
+# budget they spend. A p99 alert fired on one run with a heartbeat or two over
+# REPLICA_MAX_LAG_MS, a blip the budget absorbs; a replica that keeps missing
+# that limit fails its runs (check_failed) and burns its budget at once.
 #
 # Replica lag is charted per position (r1, r2, …: one metric per position and
-# statistic, metrics.tf), so the lag policies hold one condition per position:
+# statistic, metrics.tf), so the lag policy holds one condition per position:
 # an alert names the instance. Cloud Monitoring allows 6 conditions per
 # policy, hence at most 6 replica_instances. The position that is the primary
 # has no values, and a condition without data does not fire.
@@ -26,10 +32,6 @@ locals {
   replica_lag_p50_metric = {
     for position in keys(local.replica_positions) :
     position => "metric.type=\"logging.googleapis.com/user/${google_logging_metric.replica_lag["${position}-p50"].name}\" AND resource.type=\"cloud_run_revision\""
-  }
-  replica_lag_p99_metric = {
-    for position in keys(local.replica_positions) :
-    position => "metric.type=\"logging.googleapis.com/user/${google_logging_metric.replica_lag["${position}-p99"].name}\" AND resource.type=\"cloud_run_revision\""
   }
 }
 
@@ -132,45 +134,6 @@ resource "google_monitoring_alert_policy" "lag" {
   documentation {
     mime_type = "text/markdown"
     content   = "A replica takes longer than the threshold to show a row committed on the primary, in half of its heartbeats over ten minutes. The condition names the position (rK, the K-th endpoint of POSTGRES_REPLICA_ENDPOINTS) and its CloudNativePG instance. Check that replica's entry under `replicas` in the check's log lines (lag percentiles, replay LSN, failures), retained WAL per slot, and the replica's load."
-  }
-
-  alert_strategy {
-    auto_close = "1800s"
-  }
-
-  depends_on = [time_sleep.metrics_propagated]
-}
-
-# The limit itself: one replica's p99 over 5 minutes above replica_max_lag_ms.
-resource "google_monitoring_alert_policy" "lag_p99" {
-  project               = var.project_id
-  display_name          = "${var.name_prefix}: replication lag at the limit"
-  combiner              = "OR"
-  severity              = "ERROR"
-  notification_channels = var.notification_channels
-
-  dynamic "conditions" {
-    for_each = local.replica_positions
-    content {
-      display_name = "Replica ${conditions.key} (${conditions.value}): p99 lag over 5 minutes above ${var.replica_max_lag_ms} ms"
-      condition_threshold {
-        filter          = local.replica_lag_p99_metric[conditions.key]
-        comparison      = "COMPARISON_GT"
-        threshold_value = var.replica_max_lag_ms
-        duration        = "0s"
-        aggregations {
-          alignment_period     = "300s"
-          per_series_aligner   = "ALIGN_PERCENTILE_99"
-          cross_series_reducer = "REDUCE_MAX"
-          group_by_fields      = ["resource.label.service_name"]
-        }
-      }
-    }
-  }
-
-  documentation {
-    mime_type = "text/markdown"
-    content   = "A replica's 99th-percentile lag over five minutes is above REPLICA_MAX_LAG_MS: some heartbeats took longer than the check allows. A heartbeat a replica does not show within the limit is also a failure of that run (`replication-lag`, see the failing-check alert). Check that replica's entry under `replicas` in the check's log lines and its load."
   }
 
   alert_strategy {

@@ -1,5 +1,7 @@
 # One dashboard for replication and the services around it, two charts a row:
 #
+#   freshness SLO compliance   error budget left         one line per position (rK,
+#                                                        its instance), from its SLO
 #   replica lag p50            replica lag p99           one line per position (rK,
 #                                                        its instance), with the
 #                                                        alerts' thresholds
@@ -10,7 +12,10 @@
 # Every log-based metric it charts is one that metrics.tf defines, named by
 # reference (google_logging_metric.X.name), as in the alerts. The Cloud Run
 # metrics (run.googleapis.com/…) are built in, filtered to the run module's
-# two services (var.api_service_name, var.check_service_name).
+# two services (var.api_service_name, var.check_service_name). The SLO charts
+# read the SLOs (slo.tf) through Cloud Monitoring's SLO selectors,
+# select_slo_compliance and select_slo_budget_fraction, named by reference
+# (google_monitoring_slo.freshness[position].id).
 
 locals {
   # The Cloud Run services, by role.
@@ -33,7 +38,7 @@ locals {
   }
   lag_thresholds = {
     p50 = { label = "lag alert (median over 10 min)", value = var.lag_alert_threshold_ms }
-    p99 = { label = "REPLICA_MAX_LAG_MS (p99 alert)", value = var.replica_max_lag_ms }
+    p99 = { label = "REPLICA_MAX_LAG_MS (a run fails beyond it)", value = var.replica_max_lag_ms }
   }
 
   # The events charted beside the failures (alerts.tf), by legend.
@@ -41,6 +46,52 @@ locals {
     "failover"                = local.failover_metric
     "slot lost or unreserved" = local.slot_lost_metric
   }
+
+  # The freshness SLOs: compliance over the rolling period against the goal,
+  # and the share of the error budget left (below 0 once overspent). A
+  # position while it is the primary has no data.
+  slo_charts = {
+    compliance = {
+      title     = "Freshness SLO: heartbeats visible within ${var.slo_target_ms} ms over ${var.slo_rolling_period_days} days, by position"
+      selector  = "select_slo_compliance"
+      label     = "fraction good"
+      threshold = { label = "goal", value = var.slo_goal }
+    }
+    budget = {
+      title     = "Freshness SLO: error budget left, by position"
+      selector  = "select_slo_budget_fraction"
+      label     = "fraction of budget"
+      threshold = { label = "budget spent", value = 0 }
+    }
+  }
+
+  slo_widgets = [
+    for chart in ["compliance", "budget"] : {
+      title = local.slo_charts[chart].title
+      xyChart = {
+        chartOptions = { mode = "COLOR" }
+        dataSets = [
+          for position, instance in local.replica_positions : {
+            legendTemplate     = "${position} ${instance}"
+            plotType           = "LINE"
+            targetAxis         = "Y1"
+            minAlignmentPeriod = "60s"
+            timeSeriesQuery = {
+              timeSeriesFilter = {
+                filter = "${local.slo_charts[chart].selector}(\"${google_monitoring_slo.freshness[position].id}\")"
+                aggregation = {
+                  alignmentPeriod  = "60s"
+                  perSeriesAligner = "ALIGN_MEAN"
+                }
+              }
+            }
+          }
+        ]
+        thresholds = [merge(local.slo_charts[chart].threshold, { targetAxis = "Y1" })]
+        yAxis      = { label = local.slo_charts[chart].label, scale = "LINEAR" }
+      }
+    }
+  ]
 
   # One chart per statistic, one line per position: the position's metric of
   # that statistic, merged over the check service's revisions (REDUCE_MAX).
@@ -81,7 +132,7 @@ resource "google_monitoring_dashboard" "replication" {
     displayName = "${var.name_prefix}: replication"
     gridLayout = {
       columns = "2"
-      widgets = concat(local.replica_lag_widgets, [
+      widgets = concat(local.slo_widgets, local.replica_lag_widgets, [
         {
           # The failures counter's type label: each run's most fundamental failure.
           title = "Failed replication checks by type"

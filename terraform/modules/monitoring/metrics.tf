@@ -13,6 +13,17 @@
 # (var.replica_instances). Its values are null when that replica showed
 # nothing (it is the primary, unreachable, …): the filters require a value,
 # so such runs add no point rather than a zero.
+#
+# The freshness SLO (slo.tf) counts heartbeats, not runs, and a log-based
+# metric counts log entries (a counter cannot add up a number it reads), so
+# it reads a second line the check service writes once per heartbeat of the
+# run, after the run:
+#
+#   {"severity":"INFO", "check":"replication-heartbeat", "heartbeat":17,
+#    "standbys":["r2","r3"],          the positions that should show it: every one but the primary's
+#    "visible_ms":{"r2":3.1,"r3":null}} commit → visible on rK, null when rK never showed it
+#
+# Its check value differs from the run line's, so nothing above reads it.
 
 locals {
   check_log_filter = join(" AND ", [
@@ -32,9 +43,25 @@ locals {
     "${pair[0]}-${pair[1]}" => { position = pair[0], statistic = pair[1] }
   }
 
+  # The per-heartbeat lines, from the check service only.
+  heartbeat_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "resource.labels.service_name=\"${var.check_service_name}\"",
+    "jsonPayload.check=\"replication-heartbeat\"",
+  ])
+
+  # Per position, the two counts of the freshness SLO's ratio: heartbeats it
+  # should have shown (total) and those it showed within the target (good).
+  heartbeat_counts = ["good", "total"]
+
+  replica_heartbeat_metrics = {
+    for pair in setproduct(keys(local.replica_positions), local.heartbeat_counts) :
+    "${pair[0]}-${pair[1]}" => { position = pair[0], count = pair[1] }
+  }
+
   # Lag buckets in ms: 0.05 ms, growing by half each bucket, up to at least
-  # 30 s and twice replica_max_lag_ms (the p99 alert's threshold must fall
-  # inside the finite buckets): 33 buckets, 0.05 ms to ~33 s, by default.
+  # 30 s and twice replica_max_lag_ms (the limit drawn on the p99 chart must
+  # fall inside the finite buckets): 33 buckets, 0.05 ms to ~33 s, by default.
   lag_bucket_scale_ms = 0.05
   lag_bucket_growth   = 1.5
   lag_bucket_count    = ceil(log(max(30000, 2 * var.replica_max_lag_ms) / local.lag_bucket_scale_ms, local.lag_bucket_growth))
@@ -95,6 +122,34 @@ resource "google_logging_metric" "replica_lag" {
       growth_factor      = local.lag_bucket_growth
       scale              = local.lag_bucket_scale_ms
     }
+  }
+}
+
+# Per replica position: heartbeats that position should have shown (total:
+# every heartbeat of a run while it is not the primary, unreachable or not),
+# and those it showed within var.slo_target_ms of their commit (good, a subset
+# of total: a null visible_ms, never shown, matches no comparison). One entry
+# per heartbeat, so the counters count heartbeats: the freshness SLO's ratio.
+resource "google_logging_metric" "replica_heartbeats" {
+  for_each = local.replica_heartbeat_metrics
+
+  project = var.project_id
+  name    = "${var.name_prefix}-replica-heartbeats-${each.value.position}-${each.value.count}"
+  description = (
+    each.value.count == "good"
+    ? "Heartbeats replica ${each.value.position} (${local.replica_positions[each.value.position]}) showed within ${var.slo_target_ms} ms of their commit on the primary."
+    : "Heartbeats replica ${each.value.position} (${local.replica_positions[each.value.position]}) should have shown: every heartbeat written while it was not the primary."
+  )
+  filter = join(" AND ", concat(
+    [local.heartbeat_log_filter, "jsonPayload.standbys=\"${each.value.position}\""],
+    each.value.count == "good" ? ["jsonPayload.visible_ms.${each.value.position}<=${var.slo_target_ms}"] : [],
+  ))
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "${var.name_prefix} ${each.value.position} (${local.replica_positions[each.value.position]}) heartbeats ${each.value.count}"
   }
 }
 
@@ -169,7 +224,7 @@ resource "google_logging_metric" "failover" {
 # Cloud Monitoring learns of a new log-based metric some time after Logging
 # has created it (up to 10 minutes): until then an alert policy on it fails
 # with 404 "Cannot find metric(s)" (hashicorp/terraform-provider-google#11102).
-# Every alert policy on these metrics depends on this sleep, which ends
+# Every alert policy on these metrics, and every SLO, depends on this sleep, which ends
 # create_duration after the last of them is created. Its triggers are the
 # metrics' ids, so a metric created or replaced later (a new instance's
 # replica_lag pair, a renamed prefix) replaces the sleep and the policies wait
@@ -185,5 +240,6 @@ resource "time_sleep" "metrics_propagated" {
       slot_lost = google_logging_metric.slot_lost.id
     },
     { for key, metric in google_logging_metric.replica_lag : "replica_lag_${key}" => metric.id },
+    { for key, metric in google_logging_metric.replica_heartbeats : "replica_heartbeats_${key}" => metric.id },
   )
 }

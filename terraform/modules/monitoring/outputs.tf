@@ -1,11 +1,11 @@
 output "alert_policy_ids" {
-  description = "Ids of the alert policies: check_failed, uptime, lag, lag_p99, check_absent, slot_lost, failover."
+  description = "Ids of the alert policies: check_failed, uptime, lag, check_absent, slot_lost, failover, and slo_burn (the freshness burn-rate policies, by position and alert: r1-fast, r1-slow, …)."
   value = {
     check_absent = google_monitoring_alert_policy.check_absent.id
     check_failed = google_monitoring_alert_policy.check_failed.id
     failover     = google_monitoring_alert_policy.failover.id
     lag          = google_monitoring_alert_policy.lag.id
-    lag_p99      = google_monitoring_alert_policy.lag_p99.id
+    slo_burn     = { for key, policy in google_monitoring_alert_policy.slo_burn : key => policy.id }
     slot_lost    = google_monitoring_alert_policy.slot_lost.id
     uptime       = google_monitoring_alert_policy.uptime.id
   }
@@ -34,4 +34,9 @@ output "scheduler_job_name" {
 output "uptime_check_id" {
   description = "Id of the /status uptime check."
   value       = google_monitoring_uptime_check_config.api_status.uptime_check_id
+}
+
+output "freshness_slo_ids" {
+  description = "Resource names of the freshness SLOs, by replica position (projects/PROJECT/services/SERVICE/serviceLevelObjectives/freshness-rK)."
+  value       = { for position, slo in google_monitoring_slo.freshness : position => slo.id }
 }

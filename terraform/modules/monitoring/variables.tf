@@ -93,7 +93,7 @@ variable "replica_instances" {
 }
 
 variable "replica_max_lag_ms" {
-  description = "REPLICA_MAX_LAG_MS: a replica's p99 lag above it fires the lag_p99 alert."
+  description = "REPLICA_MAX_LAG_MS: the limit drawn on the p99 lag chart (beyond it a run fails); the lag buckets reach twice it."
   type        = number
 }
 
@@ -106,6 +106,21 @@ variable "schedule" {
 variable "scheduler_service_account_email" {
   description = "Service account whose OIDC token the scheduler presents (the check service's only invoker)."
   type        = string
+}
+
+variable "slo_goal" {
+  description = "The freshness SLO's goal: the fraction of heartbeats each replica must show within slo_target_ms."
+  type        = number
+}
+
+variable "slo_rolling_period_days" {
+  description = "The freshness SLO's rolling period, in days: the burn-rate thresholds are computed from it."
+  type        = number
+}
+
+variable "slo_target_ms" {
+  description = "The freshness SLO's target: a heartbeat is good on a replica that shows it within this many milliseconds of its commit on the primary."
+  type        = number
 }
 
 variable "uptime_check_period" {
