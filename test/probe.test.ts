@@ -11,7 +11,8 @@ import { APP, startTestPair, type TestPair } from './support/testPair.js';
 
 // The probe (npm run probe) on a real primary and two standbys: every exit
 // code of the Monitoring Plugins conventions, perfdata in their grammar, and
-// JSON shaped as the HTTP answer.
+// JSON shaped as the HTTP answer. Each test spawns the probe (through tsx)
+// one or more times: on a loaded 2-core machine a spawn takes seconds.
 
 let pair: TestPair;
 let service: RunningService;
@@ -50,7 +51,7 @@ const WINDOW = ['--samples', '3', '--interval-ms', '200'];
 const PERFDATA =
   /^'[^'=]+'=(?:-?\d+(?:\.\d+)?|U)(?:us|ms|s|%|B|KB|MB|TB|c)?(?:;(?:-?[\d.]*)?){0,4}$/;
 
-describe('npm run probe --format nagios', () => {
+describe('npm run probe --format nagios', { timeout: 120_000 }, () => {
   it('OK (0) on a healthy cluster, with perfdata per replica in the guidelines grammar', async () => {
     const { code, output } = await probe([...clusterArgs(), ...WINDOW, '--format', 'nagios']);
     expect(code, output).toBe(0);
@@ -132,7 +133,7 @@ describe('npm run probe --format nagios', () => {
   });
 });
 
-describe('npm run probe --format json and table', () => {
+describe('npm run probe --format json and table', { timeout: 120_000 }, () => {
   /** Every key path of a JSON value, arrays read through their first element. */
   function shape(value: unknown, path = ''): string[] {
     if (Array.isArray(value))
@@ -182,7 +183,7 @@ describe('npm run probe --format json and table', () => {
   });
 });
 
-describe('--setup', () => {
+describe('--setup', { timeout: 120_000 }, () => {
   it('creates only the heartbeat table, with the columns the migrations give it', async () => {
     const superuser = pair.superuser('primary', 'postgres');
     await superuser`create database probe_only owner ${superuser(APP.role)}`;
