@@ -206,7 +206,7 @@ describe('a primary and standby serving TLS from a CA made here', () => {
       SECRET_MANAGER_EMULATOR_HOST: fake.address,
     });
     try {
-      const [, port] = await server.waitFor(/serving api on port (\d+)/, 20_000);
+      const [, port] = await server.waitFor(/serving api on port (\d+)/, 60_000);
       const client = httpClient(`http://127.0.0.1:${port}`, pair.env);
       expect((await client.request('GET', '/country/US')).status).toBe(200);
       expect((await client.request('GET', '/country_replica/US')).status).toBe(200);
@@ -214,7 +214,7 @@ describe('a primary and standby serving TLS from a CA made here', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
-  }, 30_000);
+  }, 90_000);
 
   it('the migration job verifies the primary against a referenced CA, as the service does', async () => {
     const job = spawnEntry('server/migrateMain.ts', {
@@ -232,7 +232,7 @@ describe('a primary and standby serving TLS from a CA made here', () => {
     });
     expect(await refused.exited).toBe(1);
     expect(refused.output()).toMatch(/migration failed/);
-  }, 30_000);
+  }, 90_000);
 
   it('require still connects to both, encrypted, as documented', async () => {
     await withService({ POSTGRES_SSLMODE: 'require' }, expectBothOverTls);
