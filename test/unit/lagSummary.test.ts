@@ -31,6 +31,19 @@ const cases: { name: string; byBeat: (number | null)[]; seen: number; expected: 
     expected: { last: 100, p50: 50, p90: 90, p99: 99, max: 100 },
   },
   {
+    // p × n = 5.4: the 6th value (rank rounded up), not the 5th (rounded off).
+    name: '1..6: p90 is the 6th value',
+    byBeat: [1, 2, 3, 4, 5, 6],
+    seen: 6,
+    expected: { last: 6, p50: 3, p90: 6, p99: 6, max: 6 },
+  },
+  {
+    name: '1..8: p50 the 4th, p90 the 8th (p × n = 7.2)',
+    byBeat: [1, 2, 3, 4, 5, 6, 7, 8],
+    seen: 8,
+    expected: { last: 8, p50: 4, p90: 8, p99: 8, max: 8 },
+  },
+  {
     name: 'one value: every figure is it',
     byBeat: [7.5],
     seen: 1,
