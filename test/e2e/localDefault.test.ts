@@ -116,7 +116,7 @@ it('serves the API on a local replicated pair, keeps data and credentials (print
   expect(await reset.exited).toBe(0);
   expect(existsSync(dataDir)).toBe(false);
   expect(existsSync(serverDataDir)).toBe(false);
-});
+}, 120_000);
 
 // As root, in a folder only root can enter (a root home directory is 0700, and
 // so is anything mktemp -d makes), both README commands must work: PostgreSQL
