@@ -57,6 +57,18 @@ export async function measureColdStarts(pair: TestPair, runs: number): Promise<C
       headers: { authorization },
     },
   ];
+  // BASELINE_DIST: another build's dist/ (say the previous commit's), started
+  // beside this one with plain env, interleaved with the other cases.
+  const baselineDist = process.env.BASELINE_DIST;
+  if (baselineDist) {
+    cases.push({
+      name: 'baseline build, plain env',
+      args: [`${baselineDist}/server/main.js`],
+      env: baseEnv,
+      path: '/country/US',
+      headers: { authorization },
+    });
+  }
   const results: ColdStartResult[] = cases.map((c) => ({ name: c.name, runs: [] }));
   try {
     for (let run = 0; run < runs; run++) {

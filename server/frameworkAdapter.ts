@@ -8,13 +8,8 @@
 // whose body was already read (it checks onFinished). test/frameworkAdapter.test.ts
 // fails if an upgrade changes any of it.
 
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { readBoundedBody } from '../http/body.js';
@@ -23,6 +18,11 @@ import { HttpProblem, sendProblem } from '../http/problem.js';
 import { invalidRequest, MAX_BODY_BYTES, notFound, payloadTooLarge } from '../http/problems.js';
 import { prefixOf, throttledLog } from '../http/throttledLog.js';
 import type { Logger } from '../log/logger.js';
+
+// Required, not imported: an ES import of node:http builds its ES facade,
+// which reads every export, and Node 24's lazy getters behind them load
+// undici (the fetch implementation) at start-up, which nothing here uses.
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 // The framework's app answers these itself with an empty 404 (matched as
 // Express does: any case, and any path below them).
