@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DatabaseUnavailableError } from '../../db/errors.js';
 import { errorToProblem } from '../../http/errorToProblem.js';
 import { HttpProblem } from '../../http/problem.js';
@@ -7,6 +7,20 @@ import { notFound } from '../../http/problems.js';
 // The one mapping from any error to the problem a client sees. Driver errors
 // arrive as postgres.js raises them, or wrapped by Drizzle ("Failed query: …")
 // with the SQLSTATE on `cause`.
+
+// The constraint → field map as db/schema.ts declares it, without loading
+// Drizzle's pg-core (seconds of CPU): the mapping's rules are tested here, the
+// constraint names against a real database in test/api.test.ts.
+vi.mock('../../db/schema.js', () => ({
+  CONSTRAINT_FIELDS: {
+    country_pkey: 'two_letter',
+    country_country_id_key: 'country_id',
+    country_two_letter_format: 'two_letter',
+    country_id_range: 'country_id',
+    country_name_length: 'name',
+    country_name_no_control_chars: 'name',
+  },
+}));
 
 const PREFIX = 'urn:pg-replica-functions:problem:';
 const driver = (code: string, constraint_name?: string) =>
