@@ -33,10 +33,16 @@ export interface PasswordSource {
 }
 
 // A sampling window polls a replica on one connection at a time, and at most
-// MAX_WINDOWS windows run at once (functions/replicationCheck.ts): a poll
-// never queues, so queueing is never counted as lag. Reads of its state get
-// one connection of their own.
-export const MAX_WINDOWS = 2;
+// MAX_WINDOWS windows run at once in a process (replication/windowRegistry.ts):
+// a poll never queues, so queueing is never counted as lag. Callers of the
+// api target's check take at most CALLER_WINDOWS of them; the rest are the
+// scheduled prober's (the replicationCheck target), which may take any: two,
+// since a minute's window and the tail of the one before may overlap. Pools
+// open connections as they are needed: an api instance never opens more than
+// CALLER_WINDOWS. Reads of its state get one connection of their own.
+export const CALLER_WINDOWS = 2;
+export const SCHEDULED_WINDOWS = 2;
+export const MAX_WINDOWS = CALLER_WINDOWS + SCHEDULED_WINDOWS;
 const ENDPOINT_READ_POOL_MAX = 1;
 
 export const endpointName = (host: HostConfig) =>

@@ -71,13 +71,18 @@ export interface WindowReplica {
 }
 
 // Every sampling window, one row each (written in one statement that also
-// prunes rows older than REPLICATION_HISTORY_HOURS): what the live page
-// charts, the same whichever instance serves it, kept across restarts.
+// prunes rows older than REPLICATION_HISTORY_HOURS, and callers' windows past
+// the newest few): what the live page charts, the same whichever instance
+// serves it, kept across restarts.
 export const replicationWindow = pgTable(
   'replication_window',
   {
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     prober: text().notNull(),
+    /** The scheduled prober's window (replicationCheck target); false: a caller's (api target). */
+    scheduled: boolean().notNull().default(false),
+    /** Why it ended before its last heartbeat was measured (the caller left, shutdown); null if it did not. */
+    interrupted: text(),
     started_at: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
     ended_at: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
     ok: boolean().notNull(),
@@ -90,5 +95,8 @@ export const replicationWindow = pgTable(
     events: jsonb().$type<{ type: string; detail: string }[]>().notNull(),
     slots: jsonb().$type<Record<string, unknown>[]>().notNull(),
   },
-  (table) => [index('replication_window_ended_at').on(table.ended_at)],
+  (table) => [
+    index('replication_window_ended_at').on(table.ended_at),
+    index('replication_window_scheduled_ended_at').on(table.scheduled, table.ended_at),
+  ],
 );

@@ -1,5 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import * as v from 'valibot';
-import { MAX_WINDOWS } from '../db/clients.js';
+import { CALLER_WINDOWS, MAX_WINDOWS } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { HttpProblem } from '../http/problem.js';
 import { operation, type Route } from '../http/route.js';
@@ -7,6 +8,7 @@ import { traceFields } from '../log/trace.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
 import { FAILURE_TYPES } from '../replication/failures.js';
 import { storeWindow, windowRecord } from '../replication/history.js';
+import { acquireWindow, type WindowKind, windowLimit } from '../replication/windowRegistry.js';
 import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { replicationProblem } from './replicationProblem.js';
@@ -43,6 +45,8 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
     prober: deps.replication.prober,
     samples: window.samples,
     interval_ms: window.intervalMs,
+    // The window ended early: its figures are of the heartbeats written until then.
+    interrupted: result.report.interrupted ?? null,
     lag_ms: result.report.lag_ms,
     threshold_ms: deps.replication.maxLagMs,
     failure_type: result.failures[0]?.type ?? null,
@@ -71,21 +75,55 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
   };
 }
 
+/** The abort reasons a window reports as `interrupted`. */
+export const CALLER_LEFT = 'the caller closed the connection';
+const SHUTTING_DOWN = 'the server is shutting down';
+
+/**
+ * The window's signal: aborted when the server starts draining, or when the
+ * caller's connection closes (nobody would read the answer; a client that
+ * asked for 15 minutes and left must not hold a slot that long). Both
+ * listeners are removed by `dispose`, so none outlives its window.
+ */
+function windowSignal(stopping: AbortSignal, req: IncomingMessage) {
+  const controller = new AbortController();
+  const onStop = () => controller.abort(SHUTTING_DOWN);
+  const onClose = () => controller.abort(CALLER_LEFT);
+  // The socket, not the request: a request whose body has been read emits
+  // 'close' at once; its connection closes when the caller leaves (Cloud Run
+  // closes it when its own client goes away).
+  const socket = req.socket;
+  if (stopping.aborted) onStop();
+  else stopping.addEventListener('abort', onStop, { once: true });
+  if (socket.destroyed) onClose();
+  else socket.once('close', onClose);
+  return {
+    signal: controller.signal,
+    dispose() {
+      stopping.removeEventListener('abort', onStop);
+      socket.off('close', onClose);
+    },
+  };
+}
+
 /**
  * POST /replication_check. Under `api` it takes Basic auth; deployed alone
  * (FUNCTION_TARGET=replicationCheck) Cloud Run IAM guards it and Cloud
  * Scheduler calls it with an OIDC token, so it takes none.
  */
 export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean): Route[] {
+  // Unguarded by Basic auth means the standalone target, which Cloud Run IAM
+  // opens to the scheduler's account only: its windows are the scheduled
+  // prober's. Under `api`, every window is a caller's.
+  const kind: WindowKind = auth ? 'caller' : 'scheduled';
   // Each running window polls each replica on a connection of its own; more
   // would queue for one, and queueing would read as lag.
-  let running = 0;
   const busy = () =>
     new HttpProblem({
       status: 503,
       type: 'windows-busy',
       title: 'Service Unavailable',
-      detail: `${MAX_WINDOWS} sampling windows are already running in this instance; retry when one ends`,
+      detail: `${windowLimit(kind)} sampling windows of ${kind === 'caller' ? 'callers' : 'this service'} are already running in this instance; retry when one ends`,
       headers: { 'Retry-After': '10' },
     });
 
@@ -94,7 +132,7 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
   async function store(result: CheckResult, window: Window) {
     if (result.beatsAt.length === 0) return { history_stored: false };
     try {
-      const record = windowRecord(result, deps.replication, window.intervalMs);
+      const record = windowRecord(result, deps.replication, window.intervalMs, kind);
       await storeWindow(deps.db.primary, record, deps.replication.historyHours);
       return { history_stored: true };
     } catch (error) {
@@ -115,7 +153,10 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             'Basic auth under the api target; none when deployed alone (Cloud Run IAM, Cloud Scheduler OIDC). ' +
             'Every replica of POSTGRES_REPLICA_ENDPOINTS is polled on its own. A 503 is named after the most ' +
             `fundamental failure (${FAILURE_TYPES.join(', ')}); \`failures\` lists all, those about one ` +
-            'replica with its `endpoint`.',
+            'replica with its `endpoint`. The window ends early when the caller closes the ' +
+            'connection: what it measured until then is logged and stored, marked `interrupted`. ' +
+            `Callers of the api target run at most ${CALLER_WINDOWS} windows at once per instance; ` +
+            `the scheduled prober (the replicationCheck target) may use all ${MAX_WINDOWS}.`,
           query: windowQuery,
           answers: {
             200: {
@@ -126,21 +167,24 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             400: answer.badRequest,
             401: answer.unauthorized,
             503: {
-              description: `The named replication failure, with the figures read so far; or windows-busy: ${MAX_WINDOWS} windows already run in this instance`,
+              description: `The named replication failure, with the figures read so far; or windows-busy: ${CALLER_WINDOWS} callers' windows (${MAX_WINDOWS} in all) already run in this instance`,
               problem: true,
             },
           },
           async handle({ query, req }) {
             const window = { samples: query.samples ?? 1, intervalMs: query.interval_ms ?? 1000 };
-            if (running >= MAX_WINDOWS) throw busy();
-            running++;
+            const lease = acquireWindow(deps.db, kind, deps.replication.prober, window);
+            if (!lease) throw busy();
+            const { signal, dispose } = windowSignal(deps.stopping, req);
             const result = await runReplicationCheck(
               deps.db,
               deps.replication,
               window,
-              deps.stopping,
+              signal,
+              lease.observer,
             ).finally(() => {
-              running--;
+              dispose();
+              lease.release();
             });
             deps.metrics.recordCheck(result);
             deps.metrics.recordTopology(result.report);

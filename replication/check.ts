@@ -11,6 +11,7 @@ import {
   type SamplingSettings,
   sampleWindow,
   type Window,
+  type WindowObserver,
   type WindowResult,
 } from './sampler.js';
 import { standbyFailures, verifiedStandbys } from './standbys.js';
@@ -18,7 +19,14 @@ import { type EndpointView, readPrimaryStandbys, readTopology, type Topology } f
 
 export interface CheckSettings extends ReplicationConfig, SamplingSettings {}
 
-export type { Window };
+export type { Window, WindowObserver };
+
+/**
+ * Why a window ended early, as its report and log line say: the abort reason
+ * when it is a sentence (the caller closed the connection), else shutdown.
+ */
+const interruption = (signal: AbortSignal) =>
+  typeof signal.reason === 'string' ? signal.reason : 'the server is shutting down';
 
 export interface ReplicaReport {
   endpoint: string;
@@ -147,6 +155,7 @@ export async function runReplicationCheck(
   settings: CheckSettings,
   window: Window,
   signal: AbortSignal,
+  observer?: WindowObserver,
 ): Promise<CheckResult> {
   const topology = await readTopology(db);
   const failures = clusterFailures(topology, settings);
@@ -155,7 +164,7 @@ export async function runReplicationCheck(
   const targets = db.endpoints.filter((e) => verified.includes(e.endpoint));
   const result = failures.some((f) => WRITE_BLOCKERS.has(f.type))
     ? undefined
-    : await sampleWindow(db, targets, settings, window, signal);
+    : await sampleWindow(db, targets, settings, window, signal, observer);
   if (result && result.beatFailures.length > 0) {
     failures.push({
       type: 'primary-unreachable',
@@ -210,7 +219,7 @@ export async function runReplicationCheck(
       prober: settings.prober,
       samples: window.samples,
       interval_ms: window.intervalMs,
-      ...(signal.aborted ? { interrupted: 'the server is shutting down' } : {}),
+      ...(signal.aborted ? { interrupted: interruption(signal) } : {}),
       lag_ms: round(worst?.lag_ms.last),
       threshold_ms: settings.maxLagMs,
       primary_lsn: lastBeat?.lsn ?? null,

@@ -63,6 +63,17 @@ export interface EndpointSamples {
   unseenLsn: string | undefined;
 }
 
+/**
+ * Told of a running window's figures as they are measured (the live page
+ * charts them before the window ends). Optional; it must not throw.
+ */
+export interface WindowObserver {
+  /** A heartbeat the primary acknowledged. */
+  beat(beat: Beat): void;
+  /** A replica's lag at a heartbeat, once settled: shown, or given up on at the threshold. */
+  lag(endpoint: string, beat: Beat, lagMs: number): void;
+}
+
 export interface WindowResult {
   beats: Beat[];
   /** Heartbeats the primary could not take. */
@@ -127,6 +138,7 @@ function createPoller(
   target: ReplicaEndpoint,
   settings: SamplingSettings,
   signal: AbortSignal,
+  observer: WindowObserver | undefined,
 ): Poller {
   const outstanding: Beat[] = [];
   const added: number[] = [];
@@ -158,6 +170,7 @@ function createPoller(
   const settle = (beat: Beat, lag: number, seen: boolean) => {
     outstanding.splice(outstanding.indexOf(beat), 1);
     byIndex.set(beat.index, lag);
+    observer?.lag(target.endpoint, beat, lag);
     if (seen) {
       result.seen++;
       const lags = recentLags.get(target) ?? [];
@@ -264,6 +277,9 @@ function createPoller(
       // outstanding was interrupted, neither seen nor lag.
       if (signal.aborted) {
         result.interrupted += outstanding.splice(0).length;
+        // Aborted before a first poll (the caller left while the topology was
+        // read): the window must not wait for one.
+        markReady();
         break;
       }
       if (finished && outstanding.length === 0) break;
@@ -368,9 +384,13 @@ export async function sampleWindow(
   settings: SamplingSettings,
   window: Window,
   signal: AbortSignal,
+  observer?: WindowObserver,
 ): Promise<WindowResult> {
   const pollers = new Map(
-    replicas.map((replica) => [replica.endpoint, createPoller(replica, settings, signal)]),
+    replicas.map((replica) => [
+      replica.endpoint,
+      createPoller(replica, settings, signal, observer),
+    ]),
   );
   const result: WindowResult = { beats: [], beatFailures: [], events: [], endpoints: new Map() };
   // Every replica has answered a first poll on an open transaction before the
@@ -383,6 +403,7 @@ export async function sampleWindow(
     try {
       const { row } = await writeBeat(db, settings.prober, index, (beat) => {
         result.beats.push(beat);
+        observer?.beat(beat);
         for (const poller of pollers.values()) poller.add(beat);
       });
       const event = failoverEvent(row);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../server/service.js';
 import { httpClient } from './support/http.js';
 import { startTestService } from './support/service.js';
@@ -118,4 +118,85 @@ it('while the primary is down, a window is only in the log line, and the history
   } finally {
     await pair.pair.restart('primary');
   }
+});
+
+describe('what a caller cannot do to the history', () => {
+  // A window as a prober stores it: `beats` heartbeats on two replicas.
+  const insertWindows = (count: number, scheduled: boolean, beats: number, prober: string) =>
+    pair.superuser('primary')`
+      insert into replication_window
+        (prober, scheduled, started_at, ended_at, ok, interval_ms, threshold_ms,
+         beats_at, replicas, failures, events, slots)
+      select ${prober}, ${scheduled}, now() - make_interval(secs => 3000 - n),
+             now() - make_interval(secs => 3000 - n), true, 100, 5000,
+             (select jsonb_agg(1700000000000 + b * 100) from generate_series(1, ${beats}) b),
+             (select jsonb_agg(jsonb_build_object('endpoint', e, 'lags',
+                (select jsonb_agg(round(2.345678 + b / 1000.0, 6)) from generate_series(1, ${beats}) b)))
+              from jsonb_array_elements_text(${JSON.stringify(pair.endpoints)}::text::jsonb) e),
+             '[]', '[]', '[]'
+      from generate_series(1, ${count}) n`;
+
+  it("1600 callers' windows flush none of the scheduled prober's; callers' are kept to the newest 100", async () => {
+    await pair.superuser('primary')`delete from replication_window`;
+    const scheduler = await startTestService({
+      ...pair.env,
+      K_SERVICE: 'history-scheduler',
+      FUNCTION_TARGET: 'replicationCheck',
+      BASIC_AUTH_USERNAME: undefined,
+      BASIC_AUTH_PASSWORD: undefined,
+    });
+    running.push(scheduler);
+    for (let i = 0; i < 3; i++) {
+      const answer = await httpClient(scheduler.url, pair.env).request(
+        'POST',
+        '/replication_check?samples=2&interval_ms=100',
+        { auth: false },
+      );
+      expect(answer.status).toBe(200);
+    }
+    await insertWindows(1600, false, 1, 'history-flooder');
+    // A caller's window stores itself and prunes callers' past the newest 100.
+    const { api } = await service('history-caller');
+    expect((await api.request('POST', '/replication_check')).status).toBe(200);
+    const [kept] = await pair.superuser('primary')`
+      select count(*) filter (where not scheduled)::int as callers,
+             count(*) filter (where scheduled)::int as scheduled
+      from replication_window`;
+    expect(kept).toEqual({ callers: 100, scheduled: 3 });
+
+    const history = await api.request('GET', '/replication/history?minutes=60');
+    expect(history.status).toBe(200);
+    const windows = history.json.windows as { prober: string; scheduled: boolean }[];
+    const scheduled = windows.filter((w) => w.scheduled);
+    expect(scheduled).toHaveLength(3);
+    for (const window of scheduled) expect(window.prober).toBe('history-scheduler');
+    expect(windows.filter((w) => !w.scheduled)).toHaveLength(60);
+    expect(windows.at(-1)).toMatchObject({ prober: 'history-caller', scheduled: false });
+    expect(history.json.truncated).toBe(true);
+  });
+
+  it('answers at most 4 MiB of JSON, the newest windows, whatever is stored', async () => {
+    await pair.superuser('primary')`delete from replication_window`;
+    // 300 scheduled windows of 600 heartbeats: about 9 MB of JSON.
+    await insertWindows(300, true, 600, 'history-heavy');
+    const { api } = await service('history-reader-capped');
+    const history = await api.request('GET', '/replication/history?minutes=60');
+    expect(history.status).toBe(200);
+    const bytes = Buffer.byteLength(history.text);
+    expect(history.json.max_bytes).toBe(4 * 1024 * 1024);
+    expect(bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+    // The primary estimates sizes from jsonb text, a little longer than JSON.
+    expect(bytes).toBeGreaterThan(3 * 1024 * 1024);
+    expect(history.json.truncated).toBe(true);
+    const windows = history.json.windows as { ended_at: string; beats_at: number[] }[];
+    expect(windows.length).toBeLessThan(300);
+    expect(windows[0]?.beats_at).toHaveLength(600);
+    // Oldest first, and the newest stored is there.
+    const ends = windows.map((w) => Date.parse(w.ended_at));
+    expect(ends).toEqual([...ends].sort((a, b) => a - b));
+    const [newest] = await pair.superuser('primary')`
+      select to_json(max(ended_at)) #>> '{}' as at from replication_window`;
+    expect(Date.parse(windows.at(-1)?.ended_at ?? '')).toBe(Date.parse(newest?.at));
+    await pair.superuser('primary')`delete from replication_window`;
+  });
 });
