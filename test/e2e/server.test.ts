@@ -100,7 +100,9 @@ describe('the server process', () => {
         BASIC_AUTH_PASSWORD: 'gcp:secretmanager:projects/proj/secrets/absent',
       });
       expect(await server.exited).toBe(1);
-      expect(performance.now() - started).toBeLessThan(2000 + 5000); // process start-up included
+      // Process start-up included (seconds through tsx on a loaded machine); the
+      // SDK's own retries would take about 90 s.
+      expect(performance.now() - started).toBeLessThan(2000 + 10_000);
       expect(server.output()).toContain(
         'BASIC_AUTH_PASSWORD (projects/proj/secrets/absent/versions/latest): NOT_FOUND',
       );
