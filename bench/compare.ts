@@ -6,10 +6,10 @@
 // (5) at 32 connections, ROUNDS times (10). Then cold starts, interleaved,
 // RUNS times (10). Prints medians and ratios to the hello world.
 import { execFileSync } from 'node:child_process';
-import autocannon from 'autocannon';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
+import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
 const BASELINE_DIST = process.env.BASELINE_DIST;
 if (!BASELINE_DIST) {
@@ -48,14 +48,14 @@ const body = JSON.stringify({
   two_letter: 'US',
   country_id: 840,
 });
-const load = (url: string, kind: 'GET' | 'POST', build: Build, duration: number) =>
-  autocannon({
+const load = (url: string, kind: 'GET' | 'POST', build: Build, durationS: number) =>
+  runLoad({
     url: build === 'hello world' ? `${url}/` : `${url}/country${kind === 'GET' ? '/US' : ''}`,
     method: kind,
     connections: 32,
-    duration,
+    durationS,
     headers: { authorization, 'content-type': 'application/json' },
-    ...(kind === 'POST' && build !== 'hello world' ? { body } : {}),
+    ...(kind === 'POST' && build !== 'hello world' ? { body, expected: 409 } : {}),
   });
 
 const servers = {} as Record<Build, Awaited<ReturnType<typeof serve>>>;
@@ -71,7 +71,7 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const build of order) {
       if (build === 'hello world' && kind === 'POST') continue;
       const result = await load(servers[build].url, kind, build, DURATION);
-      rps[`${kind} ${build}`] = [...(rps[`${kind} ${build}`] ?? []), result.requests.average];
+      rps[`${kind} ${build}`] = [...(rps[`${kind} ${build}`] ?? []), result.rps];
     }
   }
 }
@@ -89,7 +89,7 @@ await pair.stop();
 
 const hello = median(rps['GET hello world'] ?? []);
 console.log(
-  `\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${ROUNDS} rounds × ${DURATION} s, 32 connections, medians`,
+  `\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${LOAD_GENERATOR}, ${ROUNDS} rounds × ${DURATION} s, 32 connections, medians`,
 );
 console.log(
   '| case | this build req/s | baseline req/s | this / hello | baseline / hello | change |',

@@ -1,18 +1,20 @@
 // `npm run bench`: throughput and latency of the compiled server on a local
 // primary + two streaming standbys, beside the Functions Framework hello world
-// served the same way, at 32 connections (1 for the replication check).
-// Prints medians over ROUNDS interleaved rounds of DURATION seconds, then the
+// served the same way, at 32 connections (1 for the replication check), load
+// from wrk (see wrk.ts for why not autocannon). Prints its method, medians
+// over ROUNDS interleaved rounds of DURATION seconds with each case's ratio to
+// the hello world of the same run, RSS peaks, cold starts (× hello), then the
 // cost of one sampling window (WINDOW_SAMPLES × 1 s, default 60).
 
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { measureColdStarts } from './coldStartCases.js';
 import { measureProbeStart } from './probeStart.js';
 import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
 import { measureWindow } from './windowCost.js';
+import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -160,28 +162,22 @@ async function run(c: Case, duration: number): Promise<Run> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
-  const result = await autocannon({
+  const result = await runLoad({
     url: c.url,
     method: c.method ?? 'GET',
     connections: c.connections ?? CONNECTIONS,
-    duration,
+    durationS: duration,
     headers: {
       ...(c.auth ? { authorization } : {}),
       ...(c.body ? { 'content-type': 'application/json' } : {}),
     },
     ...(c.body ? { body: c.body } : {}),
+    expected: c.expected ?? 200,
   });
-  const unexpected =
-    c.expected === undefined
-      ? result.non2xx
-      : result.requests.total - (result.statusCodeStats?.[String(c.expected) as '200']?.count ?? 0);
   sampling = false;
   await sampler;
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts + unexpected,
+    ...result,
     primaryPeak,
     replicaPeak,
   };
@@ -239,7 +235,10 @@ console.log(
   `\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpu}, ${execFileSync('nproc').toString().trim()} cores`,
 );
 console.log(
-  `${CONNECTIONS} connections, ${DURATION} s per case, median of ${ROUNDS} rounds; DB_POOL_MAX=10\n`,
+  `method: ${LOAD_GENERATOR}, ${CONNECTIONS} connections (replication check: 1), keep-alive; ` +
+    `a 2 s warm-up per case, then ${ROUNDS} rounds of ${DURATION} s per case, every other round in reverse order; ` +
+    `medians; × hello = this case's median / the hello world's median in this run; ` +
+    `server: node dist/server/main.js (NODE_ENV=production), DB_POOL_MAX=10\n`,
 );
 console.log('| case | req/s | × hello | p50 ms | p99 ms | errors | peak conns primary/replica |');
 console.log('|---|---|---|---|---|---|---|');
@@ -253,7 +252,7 @@ for (const c of cases) {
 const helloCold = median(coldStarts[0]?.runs ?? []);
 for (const cold of coldStarts.slice(1)) {
   console.log(
-    `| cold start, ${cold.name.replace('service, ', '')} | – | – | ${median(cold.runs).toFixed(0)} (hello ${helloCold.toFixed(0)}) | – | – | – |`,
+    `| cold start, ${cold.name.replace('service, ', '')} | – | ${(median(cold.runs) / helloCold).toFixed(2)} | ${median(cold.runs).toFixed(0)} (hello ${helloCold.toFixed(0)}) | – | – | – |`,
   );
 }
 console.log(
@@ -278,7 +277,9 @@ for (const [index, replica] of window.replicas.entries()) {
 console.log(
   `\nprobe (npm run probe, through tsx): ${probeStartMs.toFixed(0)} ms from spawn to its first heartbeat on the primary (median of 5)`,
 );
-console.log(`\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak`);
+console.log(
+  `\nserver RSS: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak (VmHWM, over every case above)`,
+);
 console.log(
   `hello world RSS: ${helloRss.now.toFixed(0)} MB now, ${helloRss.peak.toFixed(0)} MB peak`,
 );
