@@ -1,13 +1,29 @@
 // The live page. Every second it reads /status/replication (each replica read
-// directly: a stopped one shows as failing within a second or two); every ten
-// seconds /replication/history (the sampled windows it charts). It uses the
-// Basic credentials the browser already holds for this origin.
+// directly: a stopped one shows as failing within a second or two) and the
+// windows running in the serving instance (/replication/history?running=only:
+// each heartbeat charted as it is measured); every ten seconds, and whenever a
+// running window ends, /replication/history (the sampled windows it charts).
+// It uses the Basic credentials the browser already holds for this origin.
 
 const HEALTH_MS = 1000;
+const RUNNING_MS = 1000;
 const HISTORY_MS = 10_000;
 const COLORS = ['#2471a3', '#d35400', '#16a085', '#8e44ad', '#c0392b', '#7f8c8d'];
 
-const state = { history: null, historyError: null, health: null, chart: null, chartKey: '' };
+const state = {
+  history: null,
+  historyError: null,
+  health: null,
+  chart: null,
+  chartKey: '',
+  // The running windows' answer (endpoints, threshold, running), and windows
+  // that ended since, charted until the history holds them.
+  live: null,
+  ended: [],
+};
+
+// A window is known by its prober and its first heartbeat, running or stored.
+const windowKey = (window) => `${window.prober} ${window.beats_at[0]}`;
 
 async function getJson(path) {
   const response = await fetch(path, { headers: { accept: 'application/json' } });
@@ -30,11 +46,21 @@ function el(tag, text, attributes = {}) {
   return node;
 }
 
+/** Stored windows, then those running or just ended that the history does not hold yet. */
+function chartWindows() {
+  const stored = state.history?.windows ?? [];
+  const known = new Set(stored.map(windowKey));
+  const live = [...state.ended, ...(state.live?.running ?? [])].filter(
+    (window) => window.beats_at.length > 0 && !known.has(windowKey(window)),
+  );
+  return { stored, live };
+}
+
 /** Every heartbeat of every window, with each replica's lag at it (null: unknown). */
-function chartData(history) {
-  const endpoints = history.endpoints;
+function chartData(source, windows) {
+  const endpoints = source.endpoints;
   const points = [];
-  for (const window of history.windows) {
+  for (const window of windows) {
     window.beats_at.forEach((at, index) => {
       const lags = endpoints.map((endpoint) => {
         const replica = window.replicas.find((r) => r.endpoint === endpoint);
@@ -46,25 +72,36 @@ function chartData(history) {
   points.sort((a, b) => a[0] - b[0]);
   const xs = points.map(([x]) => x);
   const series = endpoints.map((_, i) => points.map(([, lags]) => lags[i]));
-  const threshold = xs.map(() => history.threshold_ms);
+  const threshold = xs.map(() => source.threshold_ms);
   return { endpoints, data: [xs, ...series, threshold] };
 }
 
 function labelOf(endpoint, history) {
-  const latest = history.windows.at(-1)?.replicas.find((r) => r.endpoint === endpoint);
+  const latest = history.windows?.at(-1)?.replicas.find((r) => r.endpoint === endpoint);
   return latest?.application_name ? `${endpoint} (${latest.application_name})` : endpoint;
 }
 
 function drawChart() {
-  const history = state.history;
+  const history = state.history ?? state.live;
   const container = document.getElementById('chart');
   if (!history) return;
-  const { endpoints, data } = chartData(history);
+  const { stored, live } = chartWindows();
+  const { endpoints, data } = chartData(history, [...stored, ...live]);
+  // Lags measured in windows that the history does not hold yet.
+  const livePoints = live.reduce(
+    (sum, window) =>
+      sum + window.replicas.reduce((n, r) => n + r.lags.filter((lag) => lag !== null).length, 0),
+    0,
+  );
+  container.dataset.livePoints = String(livePoints);
+  const running = state.live?.running.length ?? 0;
   const note = document.getElementById('chart-note');
   note.textContent =
     data[0].length === 0
       ? 'No sampling window has ended in the last hour yet.'
-      : `${history.windows.length} windows, ${data[0].length} heartbeats; the dashed line is the threshold.`;
+      : `${stored.length} windows, ${data[0].length} heartbeats` +
+        (running > 0 ? ` (${running} window(s) running, charted as measured)` : '') +
+        '; the dashed line is the threshold.';
   const key = endpoints.join(',');
   if (state.chart && state.chartKey === key) {
     state.chart.setData(data);
@@ -234,12 +271,34 @@ async function refreshHealth() {
   render();
 }
 
+async function refreshRunning() {
+  try {
+    const answer = await getJson('/replication/history?running=only');
+    if (!answer.ok) return;
+    const now = new Set(answer.body.running.map(windowKey));
+    const ended = (state.live?.running ?? []).filter(
+      (window) => window.beats_at.length > 0 && !now.has(windowKey(window)),
+    );
+    state.live = answer.body;
+    if (ended.length > 0) {
+      // Charted as last seen until the history, read now, holds them.
+      state.ended = [...state.ended, ...ended].slice(-10);
+      refreshHistory();
+    }
+    drawChart();
+  } catch {
+    // The health poll reports an unreachable service.
+  }
+}
+
 async function refreshHistory() {
   try {
     const answer = await getJson('/replication/history?minutes=60');
     if (answer.ok) {
       state.history = answer.body;
       state.historyError = null;
+      const stored = new Set(answer.body.windows.map(windowKey));
+      state.ended = state.ended.filter((window) => !stored.has(windowKey(window)));
       drawChart();
     } else {
       state.historyError = answer.status;
@@ -253,6 +312,7 @@ async function refreshHistory() {
 refreshHistory();
 refreshHealth();
 setInterval(refreshHealth, HEALTH_MS);
+setInterval(refreshRunning, RUNNING_MS);
 setInterval(refreshHistory, HISTORY_MS);
 window.addEventListener('resize', () => {
   const container = document.getElementById('chart');

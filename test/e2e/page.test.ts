@@ -97,6 +97,42 @@ describe('the live page', () => {
     expect(errors).toEqual([]);
   });
 
+  it('charts each heartbeat as it is measured, while its window is still running', async () => {
+    const api = httpClient(url, pair.env);
+    let answered = false;
+    // 6 s: the page reads the stored history only every 10 s.
+    const window = api
+      .request('POST', '/replication_check?samples=12&interval_ms=500')
+      .finally(() => {
+        answered = true;
+      });
+    const started = performance.now();
+    await expect
+      .poll(async () => Number(await page.getAttribute('#chart', 'data-live-points')), {
+        timeout: 4000,
+        interval: 50,
+      })
+      .toBeGreaterThan(0);
+    expect(answered).toBe(false);
+    // Within a second or two of the first heartbeat, not at the window's end.
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(await page.textContent('#chart-note')).toMatch(/1 window\(s\) running/);
+    // One more point per replica and heartbeat as they are measured.
+    const first = Number(await page.getAttribute('#chart', 'data-live-points'));
+    await expect
+      .poll(async () => Number(await page.getAttribute('#chart', 'data-live-points')), {
+        timeout: 3000,
+      })
+      .toBeGreaterThan(first);
+    expect(answered).toBe(false);
+    expect((await window).status).toBe(200);
+    // Once stored, it is charted from the history: nothing is left only live.
+    await expect
+      .poll(() => page.getAttribute('#chart', 'data-live-points'), { timeout: 5000 })
+      .toBe('0');
+    expect(await page.textContent('#chart-note')).toMatch(/^3 windows, 22 heartbeats/);
+  });
+
   it('shows a stopped standby as failing within one polling interval + 2 s', async () => {
     const stopped = pair.endpoints[1] ?? '';
     await pair.pair.standbys[1]?.stop();
