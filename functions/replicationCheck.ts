@@ -75,6 +75,30 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
   };
 }
 
+/**
+ * One line per heartbeat of the scheduled prober's window, for the freshness
+ * SLO (terraform/modules/monitoring/slo.tf): a log-based counter counts lines,
+ * so each heartbeat is a line naming the positions that should show it (every
+ * one but the primary's, unreachable ones included) and, per position, its
+ * commit → visible time, null when it was not shown within the threshold.
+ */
+export function heartbeatLogFields(result: CheckResult, maxLagMs: number) {
+  const positions = result.replicas
+    .map((replica, index) => ({ replica, position: `r${index + 1}` }))
+    .filter(({ replica }) => replica.role !== 'primary');
+  return result.beatsAt.map((_, beat) => ({
+    check: 'replication-heartbeat',
+    heartbeat: beat + 1,
+    standbys: positions.map(({ position }) => position),
+    visible_ms: Object.fromEntries(
+      positions.map(({ replica, position }) => {
+        const lag = result.lagsByBeat.get(replica.endpoint)?.[beat] ?? null;
+        return [position, lag !== null && lag < maxLagMs ? Number(lag.toFixed(3)) : null];
+      }),
+    ),
+  }));
+}
+
 /** The abort reasons a window reports as `interrupted`. */
 export const CALLER_LEFT = 'the caller closed the connection';
 const SHUTTING_DOWN = 'the server is shutting down';
@@ -194,6 +218,10 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
               result.ok ? 'replication check ok' : 'replication check failed',
               { ...logFields(result, deps, window), ...history, ...traceFields(req.headers) },
             );
+            if (kind === 'scheduled') {
+              for (const fields of heartbeatLogFields(result, deps.replication.maxLagMs))
+                deps.log('INFO', 'replication heartbeat', fields);
+            }
             Object.assign(result.report, history);
             if (!result.ok)
               throw replicationProblem('Replication check failed', result.failures, result.report);
