@@ -80,9 +80,12 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
  * SLO (terraform/modules/monitoring/slo.tf): a log-based counter counts lines,
  * so each heartbeat is a line naming the positions that should show it (every
  * one but the primary's, unreachable ones included) and, per position, its
- * commit → visible time, null when it was not shown within the threshold.
+ * commit → visible time, null when it was not shown within the threshold
+ * (an unreachable replica's too). A window that ended early writes none.
  */
 export function heartbeatLogFields(result: CheckResult, maxLagMs: number) {
+  // A window cut short (shutdown) leaves heartbeats unmeasured, not late: none is counted.
+  if (result.report.interrupted) return [];
   const positions = result.replicas
     .map((replica, index) => ({ replica, position: `r${index + 1}` }))
     .filter(({ replica }) => replica.role !== 'primary');

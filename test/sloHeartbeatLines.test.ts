@@ -67,6 +67,44 @@ describe('the per-heartbeat log line', () => {
     }
   });
 
+  it('is not written for a window cut short by shutdown: its heartbeats were not measured', async () => {
+    const stopping = await startTestService(
+      {
+        ...pair.env,
+        FUNCTION_TARGET: 'replicationCheck',
+        K_SERVICE: 'slo-stopping',
+        BASIC_AUTH_USERNAME: undefined,
+        BASIC_AUTH_PASSWORD: undefined,
+      },
+      logTo('stopping'),
+    );
+    const answer = httpClient(stopping.url, {}).request(
+      'POST',
+      '/replication_check?samples=20&interval_ms=200',
+      { auth: false },
+    );
+    // A few heartbeats in.
+    await expect
+      .poll(
+        async () =>
+          Number(
+            (
+              await pair.superuser('primary')`
+                select sequence from replication_heartbeat where prober = 'slo-stopping'`
+            )[0]?.sequence ?? 0,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThanOrEqual(2);
+    await stopping.close();
+    expect((await answer).json.interrupted).toBe('the server is shutting down');
+    const run = lines.find(
+      (line) => line.service === 'stopping' && line.fields.check === 'replication',
+    );
+    expect(run?.fields.interrupted).toBe('the server is shutting down');
+    expect(heartbeatLines('stopping')).toEqual([]);
+  });
+
   it('is not written for the api target’s windows (callers’ checks are not the SLO’s)', async () => {
     const answer = await httpClient(api.url, pair.env).request(
       'POST',
