@@ -3,6 +3,7 @@ import type { TransactionSql } from 'postgres';
 import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { beatQuery, seenOn } from '../db/heartbeatQueries.js';
+import { isRetryable } from '../db/sqlState.js';
 import type { ReplicationEvent } from './failures.js';
 
 export interface SamplingSettings {
@@ -103,6 +104,10 @@ export function nextPollDelayMs(waitedMs: number, expectedMs: number | undefined
 const MAX_POLL_GAP_MS = 5;
 const TIGHT_POLLING_MS = 8;
 
+/** Never settles: what a transaction whose connection is lost waits on (see the poller's session). */
+const ABANDONED = new Promise<never>(() => {});
+const connectionLost = (error: unknown) => error instanceof TypeError || isRetryable(error);
+
 /**
  * The lags each replica endpoint showed last (the next window starts from
  * them too). The expectation is their minimum: lag has a floor and its
@@ -198,16 +203,34 @@ function createPoller(
     const takeNew = () => {
       if (performance.now() < acceptUntil) for (const beat of outstanding) taken.add(beat);
     };
+    // postgres.js rejects the transaction as soon as its connection closes
+    // (a replica restarting, a pool retired by the deadline), but anything sent
+    // on it afterwards, our poll or its own COMMIT or ROLLBACK when the
+    // callback settles, throws from inside its write timer, outside any
+    // promise: an uncaught TypeError that fails whichever request is running.
+    // So once the connection is lost no poll is sent, and the callback never
+    // settles: the session is over (the rejected transaction says so), and
+    // what stays is this one abandoned callback.
+    const connection = { closed: false };
     try {
       await target.sampler.query(
-        ({ sql }) =>
-          sql.begin('read only', async (transaction) => {
+        ({ sql }) => {
+          const running = sql.begin('read only', async (transaction) => {
+            try {
+              await polling(transaction);
+            } catch (error) {
+              if (!connection.closed && !connectionLost(error)) throw error;
+              connection.closed = true;
+            }
+            if (connection.closed) await ABANDONED;
+          });
+          async function polling(transaction: TransactionSql): Promise<void> {
             for (;;) {
-              if (token !== sessionToken || signal.aborted) return;
+              if (token !== sessionToken || signal.aborted || connection.closed) return;
               takeNew();
               if (!outstanding.some((beat) => taken.has(beat))) {
                 if (result.polls === 0) {
-                  await pollOnce(transaction, token);
+                  await pollOnce(transaction, token, connection);
                   continue;
                 }
                 // Idle: newer heartbeats go to the next session; an aged transaction is renewed.
@@ -215,7 +238,7 @@ function createPoller(
                 await idle(acceptUntil - performance.now());
                 continue;
               }
-              await pollOnce(transaction, token);
+              await pollOnce(transaction, token, connection);
               const still = outstanding.filter((beat) => taken.has(beat));
               if (still.length === 0) continue;
               const oldest = Math.min(...still.map((beat) => beat.committedAt));
@@ -223,7 +246,12 @@ function createPoller(
               // A transaction never sits idle for long: under half the query timeout.
               await idle(Math.min(gap, settings.queryTimeoutMs / 2));
             }
-          }),
+          }
+          running.catch(() => {
+            connection.closed = true;
+          });
+          return running;
+        },
         { timeoutMs: renewMs + settings.maxLagMs + settings.queryTimeoutMs },
       );
     } catch (error) {
@@ -237,15 +265,20 @@ function createPoller(
     }
   }
 
-  async function pollOnce(transaction: TransactionSql, token: number): Promise<void> {
-    const [row] = await seenOn(transaction, settings.prober).catch((error: unknown) => {
-      // postgres.js fails a query on a transaction whose connection has closed
-      // (the replica restarted while the transaction was open) with a TypeError.
-      if (!(error instanceof TypeError)) throw error;
-      throw new DatabaseUnavailableError('replica', 'the connection closed', {
-        cause: error,
+  async function pollOnce(
+    transaction: TransactionSql,
+    token: number,
+    connection: { closed: boolean },
+  ): Promise<void> {
+    const gone = (cause?: unknown) =>
+      new DatabaseUnavailableError('replica', 'closed the connection', {
+        cause,
         endpoint: target.endpoint,
       });
+    if (connection.closed) throw gone();
+    const [row] = await seenOn(transaction, settings.prober).catch((error: unknown) => {
+      if (error instanceof TypeError) throw gone(error);
+      throw error;
     });
     const now = performance.now();
     result.polls++;
