@@ -5,13 +5,22 @@
 // 60 % of a core), wrk 0.8 s for 29k (~26 µs each): wrk leaves the server the
 // CPU the ratios are about. One wrk thread; a Lua script sets the method,
 // headers and body and counts answers whose status is not the expected one.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 export const LOAD_GENERATOR = 'wrk (1 thread)';
+
+try {
+  execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+} catch (error) {
+  // wrk --version exits 1 after printing its version: only a missing binary throws ENOENT.
+  if ((error as { code?: string }).code === 'ENOENT') {
+    throw new Error("the benches need wrk: apt-get install wrk (Debian), or your system's package");
+  }
+}
 
 export interface LoadCase {
   url: string;
