@@ -15,18 +15,18 @@ export interface Assessment {
   verifiable: boolean;
 }
 
-/** The standby's row on the primary: by its replication slot, else by a unique application_name. */
-function matchStandby(
-  view: EndpointView,
-  primary: PrimaryView | undefined,
-): StandbyRow | undefined {
+/**
+ * The standby's row among the primary's: by its replication slot, else by a
+ * unique application_name (a standby still connecting shows no slot yet).
+ */
+export function matchStandby(view: EndpointView, standbys: StandbyRow[]): StandbyRow | undefined {
   const receiver = view.walReceiver;
-  if (!receiver || !primary) return undefined;
+  if (!receiver) return undefined;
   const bySlot = receiver.slot_name
-    ? primary.standbys.find((standby) => standby.slot_name === receiver.slot_name)
+    ? standbys.find((standby) => standby.slot_name === receiver.slot_name)
     : undefined;
   if (bySlot) return bySlot;
-  const byName = primary.standbys.filter(
+  const byName = standbys.filter(
     (standby) => standby.application_name === receiver.application_name,
   );
   return byName.length === 1 ? byName[0] : undefined;
@@ -54,7 +54,7 @@ export function assessEndpoint(view: EndpointView, primary: PrimaryView | undefi
     facts.system_identifier === primary.facts.system_identifier;
   if (!facts.in_recovery && samePrimary) return { ...assessment, role: 'primary' };
   assessment.role = 'replica';
-  assessment.standby = matchStandby(view, primary);
+  assessment.standby = matchStandby(view, primary?.standbys ?? []);
   const sameCluster = facts.system_identifier === primary?.facts.system_identifier;
   if (primary && !sameCluster) {
     assessment.failures.push({

@@ -1,7 +1,7 @@
 import type { ReplicationConfig } from '../config/config.js';
 import type { DatabaseClients } from '../db/clients.js';
 import { lsnToBytes } from '../db/lsn.js';
-import { type Assessment, assessEndpoint, clusterFailures } from './assess.js';
+import { type Assessment, assessEndpoint, clusterFailures, matchStandby } from './assess.js';
 import { byImportance, type Failure, type ReplicationEvent } from './failures.js';
 import { type LagSummary, summarise, UNKNOWN_LAG } from './lagSummary.js';
 import { describeTopology, endpointLagBytes, round } from './report.js';
@@ -15,7 +15,13 @@ import {
   type WindowResult,
 } from './sampler.js';
 import { standbyFailures, verifiedStandbys } from './standbys.js';
-import { type EndpointView, readPrimaryStandbys, readTopology, type Topology } from './topology.js';
+import {
+  type EndpointView,
+  readEndpoint,
+  readPrimaryStandbys,
+  readTopology,
+  type Topology,
+} from './topology.js';
 
 export interface CheckSettings extends ReplicationConfig, SamplingSettings {}
 
@@ -119,7 +125,20 @@ function replicaReport(
 ): ReplicaReport {
   const view = topology.endpoints.find((e) => e.endpoint === assessment.endpoint);
   const samples = window?.endpoints.get(assessment.endpoint);
-  const failures = [...assessment.failures];
+  // A replica still connecting when the window began, that then showed every
+  // heartbeat in time and ended streaming and replaying: the window is more
+  // current than the read before it.
+  const caughtUp =
+    samples !== undefined &&
+    samples.samples > 0 &&
+    samples.seen === samples.samples &&
+    samples.last?.receiverStatus === 'streaming' &&
+    !samples.last.replayPaused;
+  const failures = assessment.failures.filter(
+    (failure) =>
+      !caughtUp ||
+      (failure.type !== 'replica-not-receiving' && failure.type !== 'replica-not-replaying'),
+  );
   for (const failure of samples ? windowFailures(view, samples, settings) : []) {
     // One failure of a type per replica: the window's is more current.
     const same = failures.findIndex((known) => known.type === failure.type);
@@ -171,22 +190,51 @@ export async function runReplicationCheck(
       detail: `${result.beatFailures.length} of ${window.samples} heartbeats could not be written: ${result.beatFailures.at(-1)}`,
     });
   }
+  // The primary's view of its standbys once the window is over: what the
+  // standby rules judge, what each endpoint is matched to (a standby that was
+  // still connecting when the window began has its slot now), and what the
+  // streaming count is of.
+  const primary = topology.primary;
+  const lastBeat = result?.beats.at(-1);
+  const after =
+    primary && !primary.facts.in_recovery && lastBeat
+      ? await readPrimaryStandbys(db, settings, lastBeat, signal).catch(() => undefined)
+      : undefined;
+  // An endpoint whose WAL receiver was not running yet when the window began
+  // says which standby it is only now: read it again.
+  const views = await Promise.all(
+    topology.endpoints.map(async (view, index) => {
+      const target = db.endpoints.find((e) => e.endpoint === view.endpoint);
+      const unmatched = assessments[index]?.verifiable && after && !matchStandby(view, after);
+      return unmatched && target ? readEndpoint(target) : view;
+    }),
+  );
+  if (primary && after) {
+    const streamingNow = clusterFailures(
+      { ...topology, primary: { ...primary, standbys: after } },
+      settings,
+    ).filter((failure) => failure.type === 'standbys-missing');
+    failures.splice(0, failures.length, ...failures.filter((f) => f.type !== 'standbys-missing'));
+    failures.push(...streamingNow);
+    for (const [index, assessment] of assessments.entries()) {
+      const view = views[index];
+      if (view && assessment.role === 'replica')
+        assessment.standby = matchStandby(view, after) ?? assessment.standby;
+    }
+  }
   const replicas = assessments.map((a) => replicaReport(a, topology, result, settings));
   for (const replica of replicas) {
     for (const failure of replica.failures)
       failures.push({ ...failure, endpoint: replica.endpoint });
   }
-  if (topology.primary && !topology.primary.facts.in_recovery) {
-    const lastBeat = result?.beats.at(-1);
-    const after = lastBeat
-      ? await readPrimaryStandbys(db, settings, lastBeat, signal).catch(() => undefined)
-      : undefined;
+  if (primary && !primary.facts.in_recovery) {
+    const standbys = after ?? primary.standbys;
     failures.push(
       ...standbyFailures(
         {
-          standbys: after ?? topology.primary.standbys,
-          before: after ? topology.primary.standbys : undefined,
-          verified: verifiedStandbys(assessments, replicas),
+          standbys,
+          before: after ? primary.standbys : undefined,
+          verified: verifiedStandbys(views, assessments, replicas, standbys),
           endpoints: db.endpoints.length,
         },
         settings,
@@ -198,7 +246,6 @@ export async function runReplicationCheck(
   const worst = replicas
     .filter((replica) => replica.lag_ms.last !== null)
     .sort((a, b) => (b.lag_ms.last ?? 0) - (a.lag_ms.last ?? 0))[0];
-  const lastBeat = result?.beats.at(-1);
   const lagBytes = topology.endpoints
     .map((view) => endpointLagBytes(topology.primary, view))
     .filter((bytes): bytes is number => bytes !== null);

@@ -96,7 +96,12 @@ export async function replicationHealth(db: DatabaseClients, thresholds: HealthT
       ...standbyFailures(
         {
           standbys: topology.primary.standbys,
-          verified: verifiedStandbys(assessments, replicas),
+          verified: verifiedStandbys(
+            topology.endpoints,
+            assessments,
+            replicas,
+            topology.primary.standbys,
+          ),
           endpoints: db.endpoints.length,
         },
         thresholds,

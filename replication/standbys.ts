@@ -1,6 +1,7 @@
 import type { StandbyRow } from '../db/replicationQueries.js';
-import type { Assessment } from './assess.js';
+import { type Assessment, matchStandby } from './assess.js';
 import type { Failure } from './failures.js';
+import type { EndpointView } from './topology.js';
 
 // Every standby the primary reports is verified through an endpoint, ignored
 // by configuration, or a failure; and the primary's own figures for a
@@ -86,14 +87,19 @@ export function standbyFailures(facts: StandbyFacts, rules: StandbyRules): Failu
 
 /** The primary's rows of standbys an endpoint verifies, with whether it found them healthy. */
 export function verifiedStandbys(
+  views: EndpointView[],
   assessments: Assessment[],
   replicas: { endpoint: string; ok: boolean }[],
+  standbys: StandbyRow[],
 ): Map<string, { ok: boolean }> {
   const verified = new Map<string, { ok: boolean }>();
-  for (const assessment of assessments) {
-    if (!assessment.verifiable || !assessment.standby) continue;
+  for (const [index, assessment] of assessments.entries()) {
+    const view = views[index];
+    if (!assessment.verifiable || !view) continue;
+    const row = matchStandby(view, standbys);
+    if (!row) continue;
     const ok = replicas.find((replica) => replica.endpoint === assessment.endpoint)?.ok ?? false;
-    verified.set(standbyKey(assessment.standby), { ok });
+    verified.set(standbyKey(row), { ok });
   }
   return verified;
 }

@@ -139,3 +139,23 @@ describe('fewer endpoints than EXPECTED_STANDBYS', () => {
     }
   });
 });
+
+describe('standbys reconnecting when a check begins', () => {
+  it('are matched to their endpoints once the window is over, not reported unverified', async () => {
+    const listing = await startTestService({ ...pair.env, REPLICA_MAX_LAG_MS: String(MAX_LAG_MS) });
+    try {
+      const client = httpClient(listing.url, pair.env);
+      // A restarted primary: its standbys reconnect, first without their slots.
+      await pair.pair.restart('primary');
+      const answer = await client.request('POST', '/replication_check?samples=2&interval_ms=100');
+      const types = (answer.json.failures ?? []).map((failure: Failure) => failure.type);
+      expect(types).not.toContain('standby-unverified');
+      expect(types).not.toContain('standbys-missing');
+      expect(
+        answer.json.replicas.map((r: { application_name: string }) => r.application_name),
+      ).toEqual(['standby1', 'standby2']);
+    } finally {
+      await listing.close();
+    }
+  });
+});

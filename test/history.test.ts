@@ -152,7 +152,7 @@ describe('what a caller cannot do to the history', () => {
         '/replication_check?samples=2&interval_ms=100',
         { auth: false },
       );
-      expect(answer.status).toBe(200);
+      expect(answer.status, answer.text).toBe(200);
     }
     await insertWindows(1600, false, 1, 'history-flooder');
     // A caller's window stores itself and prunes callers' past the newest 100.

@@ -9,7 +9,7 @@ import {
   standbyKey,
   verifiedStandbys,
 } from '../../replication/standbys.js';
-import { standbyRow } from '../support/replicationFacts.js';
+import { endpointView, standbyRow } from '../support/replicationFacts.js';
 
 // Every standby the primary reports is verified, ignored, or a failure; the
 // primary's own figures for it count unless an endpoint already failed it.
@@ -239,48 +239,60 @@ describe('standbyFailures', () => {
 });
 
 describe('verifiedStandbys', () => {
-  const assessment = (
-    endpoint: string,
-    standby: StandbyRow | undefined,
-    verifiable = true,
-  ): Assessment => ({
+  const assessment = (endpoint: string, verifiable = true): Assessment => ({
     endpoint,
     role: 'replica',
-    standby,
+    standby: undefined,
     failures: [],
     verifiable,
   });
   const pg2 = standbyRow('pg-2');
+  const a = endpointView('a', 'pg-1');
+  const b = endpointView('b', 'pg-2');
 
   it.each([
     {
-      name: 'each verifiable, matched endpoint, with whether it was found healthy',
-      assessments: [assessment('a', pg1), assessment('b', pg2)],
+      name: 'each verifiable endpoint matched to a row, with whether it was found healthy',
+      views: [a, b],
+      assessments: [assessment('a'), assessment('b')],
       replicas: [
         { endpoint: 'a', ok: true },
         { endpoint: 'b', ok: false },
       ],
+      rows: [pg1, pg2],
       expected: [
         [standbyKey(pg1), { ok: true }],
         [standbyKey(pg2), { ok: false }],
       ],
     },
     {
-      name: 'not an endpoint that cannot be verified, nor one the primary has no row for',
-      assessments: [assessment('a', pg1, false), assessment('b', undefined)],
+      name: 'not an endpoint that cannot be verified, nor one the rows do not hold',
+      views: [a, b],
+      assessments: [assessment('a', false), assessment('b')],
       replicas: [
         { endpoint: 'a', ok: true },
         { endpoint: 'b', ok: true },
       ],
+      rows: [pg1],
       expected: [],
     },
     {
+      name: 'matched against the rows judged: a standby that had no slot yet when the window began',
+      views: [a],
+      assessments: [assessment('a')],
+      replicas: [{ endpoint: 'a', ok: true }],
+      rows: [standbyRow('pg-1')],
+      expected: [[standbyKey(standbyRow('pg-1')), { ok: true }]],
+    },
+    {
       name: 'an endpoint without a replica entry counts as failed',
-      assessments: [assessment('a', pg1)],
+      views: [a],
+      assessments: [assessment('a')],
       replicas: [],
+      rows: [pg1],
       expected: [[standbyKey(pg1), { ok: false }]],
     },
-  ])('$name', ({ assessments, replicas, expected }) => {
-    expect([...verifiedStandbys(assessments, replicas)]).toEqual(expected);
+  ])('$name', ({ views, assessments, replicas, rows, expected }) => {
+    expect([...verifiedStandbys(views, assessments, replicas, rows)]).toEqual(expected);
   });
 });
