@@ -33,13 +33,15 @@ export class HttpProblem extends Error {
 
   toJSON(): Record<string, unknown> {
     const { type, title, status, detail, errors, extensions } = this.init;
+    // RFC 9457's own members win over an extension of the same name (a
+    // replication report's `status: "failing"` must not replace the 503).
     return {
+      ...extensions,
       type: PROBLEM_TYPE_PREFIX + type,
       title,
       status,
       detail,
       ...(errors ? { errors } : {}),
-      ...extensions,
     };
   }
 }

@@ -168,3 +168,22 @@ describe('errorToProblem', () => {
     expect(errorToProblem(existing).problem).toBe(existing);
   });
 });
+
+describe('a problem document', () => {
+  it("keeps RFC 9457's members over extensions of the same name", () => {
+    const problem = new HttpProblem({
+      status: 503,
+      type: 'replica-unreachable',
+      title: 'Replication check failed',
+      detail: 'the replica 10.0.0.7:5432 refused the connection',
+      extensions: { status: 'failing', type: 'report', replicas: [] },
+    });
+    expect(JSON.parse(JSON.stringify(problem))).toEqual({
+      type: 'urn:pg-replica-functions:problem:replica-unreachable',
+      title: 'Replication check failed',
+      status: 503,
+      detail: 'the replica 10.0.0.7:5432 refused the connection',
+      replicas: [],
+    });
+  });
+});
