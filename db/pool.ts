@@ -21,17 +21,14 @@ export interface PoolSettings {
 
 type SslOption = false | 'prefer' | 'require' | 'verify-full' | ConnectionOptions;
 
-/**
- * postgres.js's `ssl` option for a POSTGRES_SSLMODE alone, without a CA:
- * verify-ca maps to the stricter verify-full (system roots and the host
- * name), so that a caller that does not pass the CA fails closed. Pools use
- * sslOption.
- */
-export const SSL: Record<SslMode, false | 'prefer' | 'require' | 'verify-full'> = {
+/** postgres.js's own `ssl` values, for the modes that are not given a CA. */
+const SSL_WITHOUT_CA: Record<
+  Exclude<SslMode, 'verify-ca'>,
+  false | 'prefer' | 'require' | 'verify-full'
+> = {
   disable: false,
   prefer: 'prefer',
   require: 'require',
-  'verify-ca': 'verify-full',
   'verify-full': 'verify-full',
 };
 
@@ -56,7 +53,7 @@ export function sslOption(database: Pick<DatabaseConfig, 'sslMode' | 'sslRootCer
     return { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
   }
   if (sslMode === 'verify-full' && ca !== undefined) return { ca, rejectUnauthorized: true };
-  return SSL[sslMode];
+  return SSL_WITHOUT_CA[sslMode];
 }
 
 export function openPool<Queries>(

@@ -177,19 +177,14 @@ export async function runReplicationCheck(
   observer?: WindowObserver,
 ): Promise<CheckResult> {
   const topology = await readTopology(db);
-  const failures = clusterFailures(topology, settings);
+  const blockers = clusterFailures(topology, settings).filter((f) => WRITE_BLOCKERS.has(f.type));
   const assessments = topology.endpoints.map((view) => assessEndpoint(view, topology.primary));
   const verified = assessments.filter((a) => a.verifiable).map((a) => a.endpoint);
   const targets = db.endpoints.filter((e) => verified.includes(e.endpoint));
-  const result = failures.some((f) => WRITE_BLOCKERS.has(f.type))
-    ? undefined
-    : await sampleWindow(db, targets, settings, window, signal, observer);
-  if (result && result.beatFailures.length > 0) {
-    failures.push({
-      type: 'primary-unreachable',
-      detail: `${result.beatFailures.length} of ${window.samples} heartbeats could not be written: ${result.beatFailures.at(-1)}`,
-    });
-  }
+  const result =
+    blockers.length > 0
+      ? undefined
+      : await sampleWindow(db, targets, settings, window, signal, observer);
   // The primary's view of its standbys once the window is over: what the
   // standby rules judge, what each endpoint is matched to (a standby that was
   // still connecting when the window began has its slot now), and what the
@@ -209,13 +204,17 @@ export async function runReplicationCheck(
       return unmatched && target ? readEndpoint(target) : view;
     }),
   );
-  if (primary && after) {
-    const streamingNow = clusterFailures(
-      { ...topology, primary: { ...primary, standbys: after } },
-      settings,
-    ).filter((failure) => failure.type === 'standbys-missing');
-    failures.splice(0, failures.length, ...failures.filter((f) => f.type !== 'standbys-missing'));
-    failures.push(...streamingNow);
+  const failures = clusterFailures(
+    primary && after ? { ...topology, primary: { ...primary, standbys: after } } : topology,
+    settings,
+  );
+  if (result && result.beatFailures.length > 0) {
+    failures.push({
+      type: 'primary-unreachable',
+      detail: `${result.beatFailures.length} of ${window.samples} heartbeats could not be written: ${result.beatFailures.at(-1)}`,
+    });
+  }
+  if (after) {
     for (const [index, assessment] of assessments.entries()) {
       const view = views[index];
       if (view && assessment.role === 'replica')

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config/config.js';
-import { createDatabaseClients } from '../db/clients.js';
+import { createDatabaseClients, endpointName } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { createHeartbeatTable, hasHeartbeatTable } from '../db/heartbeatQueries.js';
 import { replicationProblem } from '../functions/replicationProblem.js';
@@ -81,8 +81,7 @@ function parseUri(flag: string, text: string): Target {
   };
 }
 
-const hostPort = (target: Target) =>
-  `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+const hostPort = (target: Target) => endpointName({ host: target.host, port: Number(target.port) });
 
 let values: Record<string, string | string[] | boolean | undefined>;
 try {
