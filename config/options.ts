@@ -192,3 +192,12 @@ export const SECRET_VARIABLES = [
   'POSTGRES_SSLROOTCERT',
 ] as const satisfies readonly OptionName[];
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
+
+/** The configuration table of docs/operations.md, one row per option, from the option table. */
+export function renderOptionsTable(): string {
+  const rows = Object.entries(OPTIONS).map(([name, entry]) => {
+    const notes = entry.secret ? `${entry.description} (secret)` : entry.description;
+    return `| \`${name}\` | ${entry.shown} | ${notes} |`;
+  });
+  return ['| variable | default | notes |', '|---|---|---|', ...rows].join('\n');
+}

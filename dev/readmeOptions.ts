@@ -1,7 +1,7 @@
 // `npm run readme:options`: writes the option table into the README's
 // configuration section (between the options markers).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderOptionsTable } from '../config/optionsTable.js';
+import { renderOptionsTable } from '../config/options.js';
 
 const file = new URL('../README.md', import.meta.url);
 const readme = readFileSync(file, 'utf8');

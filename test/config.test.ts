@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../config/config.js';
-import { OPTIONS } from '../config/options.js';
-import { renderOptionsTable } from '../config/optionsTable.js';
+import { OPTIONS, renderOptionsTable } from '../config/options.js';
 
 const remote = {
   POSTGRES_MAIN_HOST: 'primary.internal',
