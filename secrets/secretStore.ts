@@ -1,7 +1,6 @@
 import type { SecretVariable } from '../config/options.js';
 import type { SecretSetting } from '../config/secretReference.js';
 import { SecretAccessError, type SecretAccessor } from './secretManagerAccess.js';
-import { versionName } from './versionName.js';
 import {
   acceptedValues,
   afterLatestRead,
@@ -67,6 +66,11 @@ function describe(variable: string, setting: SecretSetting, error: unknown): str
   const reason =
     error instanceof SecretAccessError ? `${error.status}: ${error.message}` : String(error);
   return `${variable}${name}: ${reason}`;
+}
+
+/** The resource name of another version of the same secret. */
+function versionName(setting: { project: string; secret: string }, version: number): string {
+  return `projects/${setting.project}/secrets/${setting.secret}/versions/${version}`;
 }
 
 const WINDOW_ENDED = new Set(['NOT_FOUND', 'FAILED_PRECONDITION']);
