@@ -1,8 +1,11 @@
 import { ConfigError, parseConfig } from '../config/config.js';
 import { log as defaultLog, type Logger } from '../log/logger.js';
 import { setTraceProject } from '../log/trace.js';
-import { loadConfiguredSecrets, resolvedDatabase } from '../secrets/loadFromConfig.js';
-import { SecretResolutionError } from '../secrets/secretStore.js';
+import {
+  loadConfiguredSecrets,
+  resolvedDatabase,
+  SecretResolutionError,
+} from '../secrets/secretStore.js';
 import type { RunningService } from './service.js';
 import { onShutdownSignal } from './shutdown.js';
 

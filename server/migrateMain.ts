@@ -3,8 +3,11 @@ import { ConfigError, parseConfig } from '../config/config.js';
 import { runMigrations } from '../db/migrate.js';
 import { isTlsRefused, TLS_REFUSED_REASON } from '../db/sqlState.js';
 import { log } from '../log/logger.js';
-import { loadConfiguredSecrets, resolvedDatabase } from '../secrets/loadFromConfig.js';
-import { SecretResolutionError } from '../secrets/secretStore.js';
+import {
+  loadConfiguredSecrets,
+  resolvedDatabase,
+  SecretResolutionError,
+} from '../secrets/secretStore.js';
 
 let target = '';
 try {

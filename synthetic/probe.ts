@@ -14,8 +14,11 @@ import { DatabaseUnavailableError } from '../db/errors.js';
 import { createHeartbeatTable, hasHeartbeatTable } from '../db/heartbeatQueries.js';
 import { replicationProblem } from '../functions/replicationProblem.js';
 import { runReplicationCheck } from '../replication/check.js';
-import { loadConfiguredSecrets, resolvedDatabase } from '../secrets/loadFromConfig.js';
-import { SecretResolutionError } from '../secrets/secretStore.js';
+import {
+  loadConfiguredSecrets,
+  resolvedDatabase,
+  SecretResolutionError,
+} from '../secrets/secretStore.js';
 import { databasePasswords } from '../server/credentials.js';
 import { EXIT_CODES, nagiosLine, type ProbeResult, table, verdict } from './probeOutput.js';
 

@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ConfigError, parseConfig } from '../config/config.js';
 import { parseSecretSetting } from '../config/secretReference.js';
 import { type FakeSecretManager, startFakeSecretManager } from '../dev/fakeSecretManager.js';
-import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
-import { loadSecrets, SecretResolutionError } from '../secrets/secretStore.js';
+import {
+  loadConfiguredSecrets,
+  loadSecrets,
+  SecretResolutionError,
+} from '../secrets/secretStore.js';
 
 // The real SDK client over real gRPC to a local fake server.
 let fake: FakeSecretManager;

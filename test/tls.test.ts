@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../config/config.js';
 import { sslOption } from '../db/pool.js';
 import { type FakeSecretManager, startFakeSecretManager } from '../dev/fakeSecretManager.js';
-import { loadConfiguredSecrets, resolvedDatabase } from '../secrets/loadFromConfig.js';
-import { SecretResolutionError } from '../secrets/secretStore.js';
+import {
+  loadConfiguredSecrets,
+  resolvedDatabase,
+  SecretResolutionError,
+} from '../secrets/secretStore.js';
 import { type RunningService, startService } from '../server/service.js';
 import { httpClient } from './support/http.js';
 import { spawnEntry } from './support/process.js';

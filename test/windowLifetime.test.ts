@@ -7,7 +7,7 @@ import { parseConfig } from '../config/config.js';
 import { createDatabaseClients } from '../db/clients.js';
 import { CALLER_LEFT } from '../functions/replicationCheck.js';
 import { sampleWindow } from '../replication/sampler.js';
-import { loadConfiguredSecrets } from '../secrets/loadFromConfig.js';
+import { loadConfiguredSecrets } from '../secrets/secretStore.js';
 import { databasePasswords } from '../server/credentials.js';
 import { createHttpServer } from '../server/frameworkAdapter.js';
 import type { RunningService } from '../server/service.js';

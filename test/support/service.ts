@@ -1,6 +1,6 @@
 import { parseConfig } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
-import { loadConfiguredSecrets, resolvedDatabase } from '../../secrets/loadFromConfig.js';
+import { loadConfiguredSecrets, resolvedDatabase } from '../../secrets/secretStore.js';
 import { type RunningService, startService } from '../../server/service.js';
 
 /** The service in this process, as bootstrap starts it, quiet, on a free port. */
