@@ -1,9 +1,9 @@
 import client from 'prom-client';
 import type { DatabaseClients } from '../db/clients.js';
-import type { SlotRow, StandbyRow } from '../db/replicationQueries.js';
 import { AUTH_FAILURES, type AuthFailure } from '../http/basicAuth.js';
 import { operation, type Route } from '../http/route.js';
 import type { CheckResult } from '../replication/check.js';
+import type { TopologyReport } from '../replication/reportSchema.js';
 import { knownLags } from '../replication/sampler.js';
 import * as answer from './answers.js';
 
@@ -15,7 +15,7 @@ export interface Metrics {
   observeAuthFailure(reason: AuthFailure): void;
   recordCheck(result: CheckResult): void;
   /** The primary's view of its standbys and slots, as a check or a health read found it. */
-  recordTopology(report: Record<string, unknown>): void;
+  recordTopology(report: TopologyReport): void;
 }
 
 const WAL_STATUSES = ['reserved', 'extended', 'unreserved', 'lost'];
@@ -143,12 +143,10 @@ export function createMetrics(db: DatabaseClients): Metrics {
       }
     },
     recordTopology(report) {
-      const standbys = (report.standbys ?? []) as StandbyRow[];
-      const slots = (report.replication_slots ?? []) as SlotRow[];
       if (report.primary === null) return; // not read: keep what was known
       for (const gauge of [...Object.values(standbyGauges), replayBytes, slotRetained, slotStatus])
         gauge.reset();
-      for (const standby of standbys) {
+      for (const standby of report.standbys) {
         const labels = { application_name: standby.application_name };
         const set = (gauge: client.Gauge, value: number | undefined) =>
           value === undefined ? undefined : gauge.set(labels, value);
@@ -157,7 +155,7 @@ export function createMetrics(db: DatabaseClients): Metrics {
         set(standbyGauges.replay, seconds(standby.replay_lag_ms));
         set(replayBytes, standby.replay_lag_bytes ?? undefined);
       }
-      for (const slot of slots) {
+      for (const slot of report.replication_slots) {
         if (slot.retained_wal_bytes !== null)
           slotRetained.set({ slot: slot.slot_name }, slot.retained_wal_bytes);
         for (const status of WAL_STATUSES) {

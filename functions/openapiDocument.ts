@@ -3,7 +3,22 @@ import * as v from 'valibot';
 import { PROBLEM_TYPE_PREFIX } from '../http/problem.js';
 import type { Answer, Operation, Route } from '../http/route.js';
 import type { Schema } from '../http/validation.js';
-import { lagSummary, replicaReport, replicationReport } from './replicationSchemas.js';
+import {
+  checkProblem,
+  checkReplica,
+  checkReport,
+  failure,
+  healthProblem,
+  healthReplica,
+  healthReport,
+  historyAnswer,
+  lagSummary,
+  replicationEvent,
+  replicationSlot,
+  runningWindow,
+  standby,
+  storedWindow,
+} from '../replication/reportSchema.js';
 import { countryInput, countryOutput } from './schemas.js';
 
 // The OpenAPI 3.1 document, written from the routes the api target serves:
@@ -23,9 +38,20 @@ const COMPONENTS: Record<string, Schema> = {
   Country: countryOutput,
   CountryInput: countryInput,
   Problem: problem,
-  ReplicationReport: replicationReport,
-  ReplicaReport: replicaReport,
+  CheckReport: checkReport,
+  CheckProblem: checkProblem,
+  CheckReplica: checkReplica,
+  HealthReport: healthReport,
+  HealthProblem: healthProblem,
+  HealthReplica: healthReplica,
   LagSummary: lagSummary,
+  Failure: failure,
+  ReplicationEvent: replicationEvent,
+  Standby: standby,
+  ReplicationSlot: replicationSlot,
+  History: historyAnswer,
+  StoredWindow: storedWindow,
+  RunningWindow: runningWindow,
 };
 
 type JsonSchema = Record<string, unknown>;
@@ -72,7 +98,7 @@ function response(answer: Answer) {
     { description, schema: { type: 'string' } },
   ]);
   const media = answer.problem ? 'application/problem+json' : 'application/json';
-  const schema = answer.problem ? problem : answer.schema;
+  const schema = answer.problem ? (answer.schema ?? problem) : answer.schema;
   return {
     description: answer.description,
     ...(headers.length > 0 ? { headers: Object.fromEntries(headers) } : {}),

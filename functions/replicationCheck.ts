@@ -2,17 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import * as v from 'valibot';
 import { CALLER_WINDOWS, MAX_WINDOWS } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { HttpProblem } from '../http/problem.js';
+import { HttpProblem, PROBLEM_TYPE_PREFIX } from '../http/problem.js';
 import { operation, type Route } from '../http/route.js';
 import { traceFields } from '../log/trace.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
-import { FAILURE_TYPES } from '../replication/failures.js';
 import { storeWindow, windowRecord } from '../replication/history.js';
+import { checkProblem, checkReport, FAILURE_TYPES } from '../replication/reportSchema.js';
 import { acquireWindow, type WindowKind, windowLimit } from '../replication/windowRegistry.js';
 import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { replicationProblem } from './replicationProblem.js';
-import { replicationReport } from './replicationSchemas.js';
 import { fieldPath, integerParameter } from './schemas.js';
 
 const MAX_WINDOW_MS = 15 * 60 * 1000;
@@ -102,6 +101,13 @@ export function heartbeatLogFields(result: CheckResult, maxLagMs: number) {
   }));
 }
 
+const windowsBusy = v.strictObject({
+  type: v.literal(`${PROBLEM_TYPE_PREFIX}windows-busy`),
+  title: v.string(),
+  status: v.literal(503),
+  detail: v.string(),
+});
+
 /** The abort reasons a window reports as `interrupted`. */
 export const CALLER_LEFT = 'the caller closed the connection';
 const SHUTTING_DOWN = 'the server is shutting down';
@@ -189,13 +195,14 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             200: {
               description:
                 "Each replica's figures, the worst replica's last lag, events, the hosts",
-              schema: replicationReport,
+              schema: checkReport,
             },
             400: answer.badRequest,
             401: answer.unauthorized,
             503: {
               description: `The named replication failure, with the figures read so far; or windows-busy: ${CALLER_WINDOWS} callers' windows (${MAX_WINDOWS} in all) already run in this instance`,
               problem: true,
+              schema: v.union([checkProblem, windowsBusy]),
             },
           },
           async handle({ query, req }) {

@@ -1,11 +1,11 @@
 import { HttpProblem } from '../http/problem.js';
-import type { Failure } from '../replication/failures.js';
+import type { CheckReport, Failure, HealthReport } from '../replication/reportSchema.js';
 
 /** A 503 named after the most fundamental failure, listing all of them and the figures read. */
 export function replicationProblem(
   title: string,
   failures: Failure[],
-  report: Record<string, unknown>,
+  report: CheckReport | HealthReport,
 ): HttpProblem {
   return new HttpProblem({
     status: 503,

@@ -1,10 +1,10 @@
 import * as v from 'valibot';
 import { operation, type Route } from '../http/route.js';
 import { replicationHealth } from '../replication/health.js';
+import { healthProblem, healthReport } from '../replication/reportSchema.js';
 import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { replicationProblem } from './replicationProblem.js';
-import { replicationReport } from './replicationSchemas.js';
 import { integerParameter } from './schemas.js';
 
 const thresholds = v.strictObject({
@@ -24,12 +24,13 @@ export function replicationStatusRoutes(deps: ServiceDependencies): Route[] {
             'Roles and lag of the primary and every replica endpoint, without writing (Patroni-style)',
           query: thresholds,
           answers: {
-            200: { description: 'Healthy', schema: replicationReport },
+            200: { description: 'Healthy', schema: healthReport },
             400: answer.badRequest,
             401: answer.unauthorized,
             503: {
               description: 'Unhealthy; `failures` names each unhealthy endpoint',
               problem: true,
+              schema: healthProblem,
             },
           },
           async handle({ query }) {

@@ -1,27 +1,16 @@
 import type { ReplicationConfig } from '../config/config.js';
 import type { DatabaseClients } from '../db/clients.js';
-import { lsnToBytes } from '../db/lsn.js';
-import { type Assessment, assessEndpoint, clusterFailures, matchStandby } from './assess.js';
-import { byImportance, type Failure, type ReplicationEvent } from './failures.js';
-import { type LagSummary, summarise, UNKNOWN_LAG } from './lagSummary.js';
-import { describeTopology, endpointLagBytes, round } from './report.js';
+import { assess, assessEndpoint, writeBlockers } from './assess.js';
+import { checkReport } from './report.js';
+import type { CheckReplica, CheckReport, Failure, ReplicationEvent } from './reportSchema.js';
 import {
-  type EndpointSamples,
-  knownLags,
   type SamplingSettings,
   sampleWindow,
   type Window,
   type WindowObserver,
-  type WindowResult,
 } from './sampler.js';
-import { standbyFailures, verifiedStandbys } from './standbys.js';
-import {
-  type EndpointView,
-  readEndpoint,
-  readPrimaryStandbys,
-  readTopology,
-  type Topology,
-} from './topology.js';
+import { matchStandby } from './standbys.js';
+import { readEndpoint, readPrimaryStandbys, readTopology } from './topology.js';
 
 export interface CheckSettings extends ReplicationConfig, SamplingSettings {}
 
@@ -34,131 +23,18 @@ export type { Window, WindowObserver };
 const interruption = (signal: AbortSignal) =>
   typeof signal.reason === 'string' ? signal.reason : 'the server is shutting down';
 
-export interface ReplicaReport {
-  endpoint: string;
-  ok: boolean;
-  role: 'replica' | 'primary' | 'unknown';
-  application_name: string | null;
-  samples: number;
-  seen: number;
-  /** Queries the window sent this replica: its polling cost. */
-  polls: number;
-  lag_ms: LagSummary;
-  replay_lsn: string | null;
-  timeline: number | null;
-  failures: { type: Failure['type']; detail: string }[];
-}
-
 export interface CheckResult {
   ok: boolean;
+  /** Every failure, most fundamental first. */
   failures: Failure[];
+  /** The report's own replicas and events. */
+  replicas: CheckReplica[];
   events: ReplicationEvent[];
-  replicas: ReplicaReport[];
   /** Per endpoint, one value per heartbeat of `beatsAt`; null where it could not be checked. */
   lagsByBeat: Map<string, (number | null)[]>;
   /** When the window's heartbeats were written (epoch ms), in order. */
   beatsAt: number[];
-  report: Record<string, unknown>;
-}
-
-const WRITE_BLOCKERS = new Set([
-  'primary-unreachable',
-  'primary-in-recovery',
-  'synchronous-standby-missing',
-]);
-
-/**
- * What the window adds to a replica's own failures. Heartbeats not shown in
- * time are lag; the replica is also not replaying when its replay is paused,
- * or when it received the WAL but its replay position never moved during the
- * window without an apply delay that explains it.
- */
-function windowFailures(
-  view: EndpointView | undefined,
-  samples: EndpointSamples,
-  settings: CheckSettings,
-): Omit<Failure, 'endpoint'>[] {
-  const endpoint = view?.endpoint ?? '';
-  const failures: Omit<Failure, 'endpoint'>[] = [];
-  if (samples.unreachable > 0) {
-    failures.push({
-      type: 'replica-unreachable',
-      detail: `${samples.lastError ?? `${endpoint} was unreachable`} (${samples.unreachable} of ${samples.samples} heartbeats not checked)`,
-    });
-  }
-  const unseen = samples.samples - samples.seen - samples.unreachable - samples.interrupted;
-  if (unseen === 0) return failures;
-  const { first, last } = samples;
-  const applyDelayMs = view?.facts?.apply_delay_ms ?? 0;
-  const stuck =
-    applyDelayMs === 0 &&
-    first?.replayLsn === last?.replayLsn &&
-    last?.receiveLsn != null &&
-    samples.unseenLsn !== undefined &&
-    lsnToBytes(last.receiveLsn) >= lsnToBytes(samples.unseenLsn);
-  if (last?.replayPaused) {
-    failures.push({ type: 'replica-not-replaying', detail: `${endpoint} has paused WAL replay` });
-  } else if (stuck) {
-    failures.push({
-      type: 'replica-not-replaying',
-      detail: `${endpoint} received WAL up to ${last?.receiveLsn} but its replay stayed at ${last?.replayLsn}`,
-    });
-  } else if (last && last.receiverStatus !== 'streaming') {
-    failures.push({
-      type: 'replica-not-receiving',
-      detail: `${endpoint} is not receiving WAL: its WAL receiver is ${last.receiverStatus ?? 'not running'}`,
-    });
-  }
-  const delayed = applyDelayMs > 0 ? ` (recovery_min_apply_delay is ${applyDelayMs} ms)` : '';
-  failures.push({
-    type: 'replication-lag',
-    detail: `${endpoint} did not show ${unseen} of ${samples.samples} heartbeats within ${settings.maxLagMs} ms${delayed}`,
-  });
-  return failures;
-}
-
-function replicaReport(
-  assessment: Assessment,
-  topology: Topology,
-  window: WindowResult | undefined,
-  settings: CheckSettings,
-): ReplicaReport {
-  const view = topology.endpoints.find((e) => e.endpoint === assessment.endpoint);
-  const samples = window?.endpoints.get(assessment.endpoint);
-  // A replica still connecting when the window began, that then showed every
-  // heartbeat in time and ended streaming and replaying: the window is more
-  // current than the read before it.
-  const caughtUp =
-    samples !== undefined &&
-    samples.samples > 0 &&
-    samples.seen === samples.samples &&
-    samples.last?.receiverStatus === 'streaming' &&
-    !samples.last.replayPaused;
-  const failures = assessment.failures.filter(
-    (failure) =>
-      !caughtUp ||
-      (failure.type !== 'replica-not-receiving' && failure.type !== 'replica-not-replaying'),
-  );
-  for (const failure of samples ? windowFailures(view, samples, settings) : []) {
-    // One failure of a type per replica: the window's is more current.
-    const same = failures.findIndex((known) => known.type === failure.type);
-    if (same >= 0) failures.splice(same, 1);
-    failures.push(failure);
-  }
-  failures.sort(byImportance);
-  return {
-    endpoint: assessment.endpoint,
-    ok: failures.length === 0,
-    role: assessment.role,
-    application_name: assessment.standby?.application_name ?? null,
-    samples: samples?.samples ?? 0,
-    seen: samples?.seen ?? 0,
-    polls: samples?.polls ?? 0,
-    lag_ms: samples ? summarise(knownLags(samples.byBeat), samples.seen) : UNKNOWN_LAG,
-    replay_lsn: samples?.last?.replayLsn ?? view?.facts?.replay_lsn ?? null,
-    timeline: view?.facts?.timeline ?? null,
-    failures,
-  };
+  report: CheckReport;
 }
 
 /**
@@ -167,7 +43,8 @@ function replicaReport(
  * heartbeat every interval and times how long each replica takes to show it.
  * No write when it would hang or mislead (primary unreachable or in recovery,
  * synchronous standby missing). A failure of one replica never stops the
- * others being measured. Returns data; the HTTP layer turns it into answers.
+ * others being measured. Gathers the facts; assess.ts judges them, and
+ * report.ts writes the answer.
  */
 export async function runReplicationCheck(
   db: DatabaseClients,
@@ -177,12 +54,12 @@ export async function runReplicationCheck(
   observer?: WindowObserver,
 ): Promise<CheckResult> {
   const topology = await readTopology(db);
-  const blockers = clusterFailures(topology, settings).filter((f) => WRITE_BLOCKERS.has(f.type));
-  const assessments = topology.endpoints.map((view) => assessEndpoint(view, topology.primary));
-  const verified = assessments.filter((a) => a.verifiable).map((a) => a.endpoint);
-  const targets = db.endpoints.filter((e) => verified.includes(e.endpoint));
+  const verifiable = topology.endpoints
+    .filter((view) => assessEndpoint(view, topology.primary).verifiable)
+    .map((view) => view.endpoint);
+  const targets = db.endpoints.filter((e) => verifiable.includes(e.endpoint));
   const result =
-    blockers.length > 0
+    writeBlockers(topology, settings).length > 0
       ? undefined
       : await sampleWindow(db, targets, settings, window, signal, observer);
   // The primary's view of its standbys once the window is over: what the
@@ -197,85 +74,41 @@ export async function runReplicationCheck(
       : undefined;
   // An endpoint whose WAL receiver was not running yet when the window began
   // says which standby it is only now: read it again.
-  const views = await Promise.all(
-    topology.endpoints.map(async (view, index) => {
+  const viewsAfter = await Promise.all(
+    topology.endpoints.map(async (view) => {
       const target = db.endpoints.find((e) => e.endpoint === view.endpoint);
-      const unmatched = assessments[index]?.verifiable && after && !matchStandby(view, after);
+      const unmatched = verifiable.includes(view.endpoint) && after && !matchStandby(view, after);
       return unmatched && target ? readEndpoint(target) : view;
     }),
   );
-  const failures = clusterFailures(
-    primary && after ? { ...topology, primary: { ...primary, standbys: after } } : topology,
+  const verdict = assess(
+    'check',
+    {
+      topology,
+      endpoints: db.endpoints.length,
+      window: result,
+      plannedBeats: window.samples,
+      standbysAfter: after,
+      viewsAfter,
+    },
     settings,
   );
-  if (result && result.beatFailures.length > 0) {
-    failures.push({
-      type: 'primary-unreachable',
-      detail: `${result.beatFailures.length} of ${window.samples} heartbeats could not be written: ${result.beatFailures.at(-1)}`,
-    });
-  }
-  if (after) {
-    for (const [index, assessment] of assessments.entries()) {
-      const view = views[index];
-      if (view && assessment.role === 'replica')
-        assessment.standby = matchStandby(view, after) ?? assessment.standby;
-    }
-  }
-  const replicas = assessments.map((a) => replicaReport(a, topology, result, settings));
-  for (const replica of replicas) {
-    for (const failure of replica.failures)
-      failures.push({ ...failure, endpoint: replica.endpoint });
-  }
-  if (primary && !primary.facts.in_recovery) {
-    const standbys = after ?? primary.standbys;
-    failures.push(
-      ...standbyFailures(
-        {
-          standbys,
-          before: after ? primary.standbys : undefined,
-          verified: verifiedStandbys(views, assessments, replicas, standbys),
-          endpoints: db.endpoints.length,
-        },
-        settings,
-      ),
-    );
-  }
-  failures.sort(byImportance);
-  const events = result?.events ?? [];
-  const worst = replicas
-    .filter((replica) => replica.lag_ms.last !== null)
-    .sort((a, b) => (b.lag_ms.last ?? 0) - (a.lag_ms.last ?? 0))[0];
-  const lagBytes = topology.endpoints
-    .map((view) => endpointLagBytes(topology.primary, view))
-    .filter((bytes): bytes is number => bytes !== null);
+  const report = checkReport(verdict, topology, result, {
+    prober: settings.prober,
+    maxLagMs: settings.maxLagMs,
+    expectedStandbys: settings.expectedStandbys,
+    window,
+    interrupted: signal.aborted ? interruption(signal) : undefined,
+  });
   return {
-    ok: failures.length === 0,
-    failures,
-    events,
-    replicas,
+    ok: verdict.failures.length === 0,
+    failures: verdict.failures,
+    replicas: report.replicas,
+    events: report.events,
     lagsByBeat: new Map(
-      [...(result?.endpoints ?? new Map())].map(([endpoint, samples]) => [
-        endpoint,
-        samples.byBeat,
-      ]),
+      [...(result?.endpoints ?? [])].map(([endpoint, samples]) => [endpoint, samples.byBeat]),
     ),
     beatsAt: result?.beats.map((beat) => beat.at) ?? [],
-    report: {
-      status: failures.length === 0 ? 'ok' : 'failing',
-      prober: settings.prober,
-      samples: window.samples,
-      interval_ms: window.intervalMs,
-      ...(signal.aborted ? { interrupted: interruption(signal) } : {}),
-      lag_ms: round(worst?.lag_ms.last),
-      threshold_ms: settings.maxLagMs,
-      primary_lsn: lastBeat?.lsn ?? null,
-      replica_lsn: worst?.replay_lsn ?? null,
-      lag_bytes: lagBytes.length > 0 ? Math.max(...lagBytes) : null,
-      heartbeat_sequence: lastBeat?.sequence ?? null,
-      expected_standbys: settings.expectedStandbys,
-      replicas,
-      events,
-      ...describeTopology(topology),
-    },
+    report,
   };
 }

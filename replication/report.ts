@@ -1,23 +1,30 @@
-import { lsnDiffBytes } from '../db/lsn.js';
-import { synchronousStandby } from './assess.js';
-import type { EndpointView, PrimaryView, Topology } from './topology.js';
+import type { EndpointVerdict, Verdict } from './assess.js';
+import { endpointLagBytes, synchronousStandby } from './assess.js';
+import { summarise, UNKNOWN_LAG } from './lagSummary.js';
+import type {
+  CheckReplica,
+  CheckReport,
+  HealthReplica,
+  HealthReport,
+  ReplicaEntry,
+  TopologyReport,
+} from './reportSchema.js';
+import { knownLags, type Window, type WindowResult } from './sampler.js';
+import type { Topology } from './topology.js';
+
+// The one builder of the check's and the health's answers from a verdict:
+// what both say of the hosts and of each replica is written here once.
 
 export const round = (value: number | null | undefined, digits = 3) =>
   value === null || value === undefined ? null : Number(value.toFixed(digits));
 
-/** Replay lag in bytes of one replica, read at the same moment as the primary; never negative. */
-export function endpointLagBytes(
-  primary: PrimaryView | undefined,
-  view: EndpointView,
-): number | null {
-  const primaryLsn = primary?.facts.current_lsn;
-  const replayLsn = view.facts?.in_recovery ? view.facts.replay_lsn : null;
-  if (!primaryLsn || !replayLsn) return null;
-  return Math.max(0, lsnDiffBytes(primaryLsn, replayLsn));
-}
+const worst = (values: (number | null)[]) => {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length > 0 ? Math.max(...known) : null;
+};
 
 /** The primary, the first replica endpoint, every standby and slot, as the API prints them. */
-export function describeTopology(topology: Topology) {
+function describeTopology(topology: Topology): TopologyReport {
   const { primary } = topology;
   const replica = topology.endpoints[0];
   return {
@@ -52,5 +59,102 @@ export function describeTopology(topology: Topology) {
     })),
     replication_slots: primary?.slots ?? [],
     synchronous_standby: synchronousStandby(primary),
+  };
+}
+
+function replicaEntry(
+  { assessment, view, failures }: EndpointVerdict,
+  replayLsn: string | null,
+): ReplicaEntry {
+  return {
+    endpoint: view.endpoint,
+    ok: failures.length === 0,
+    role: assessment.role,
+    application_name: assessment.standby?.application_name ?? null,
+    replay_lsn: replayLsn,
+    timeline: view.facts?.timeline ?? null,
+    failures,
+  };
+}
+
+export interface CheckContext {
+  prober: string;
+  maxLagMs: number;
+  expectedStandbys: number;
+  window: Window;
+  /** Why the window ended early, if it did. */
+  interrupted: string | undefined;
+}
+
+/** The replication check's answer: each replica's window, the worst lag, events, the hosts. */
+export function checkReport(
+  verdict: Verdict,
+  topology: Topology,
+  result: WindowResult | undefined,
+  context: CheckContext,
+): CheckReport {
+  const replicas = verdict.endpoints.map((endpoint): CheckReplica => {
+    const samples = result?.endpoints.get(endpoint.view.endpoint);
+    const { failures, ...entry } = replicaEntry(
+      endpoint,
+      samples?.last?.replayLsn ?? endpoint.view.facts?.replay_lsn ?? null,
+    );
+    return {
+      ...entry,
+      samples: samples?.samples ?? 0,
+      seen: samples?.seen ?? 0,
+      polls: samples?.polls ?? 0,
+      lag_ms: samples ? summarise(knownLags(samples.byBeat), samples.seen) : UNKNOWN_LAG,
+      failures,
+    };
+  });
+  const lastBeat = result?.beats.at(-1);
+  const slowest = replicas
+    .filter((replica) => replica.lag_ms.last !== null)
+    .sort((a, b) => (b.lag_ms.last ?? 0) - (a.lag_ms.last ?? 0))[0];
+  return {
+    status: verdict.failures.length === 0 ? 'ok' : 'failing',
+    prober: context.prober,
+    samples: context.window.samples,
+    interval_ms: context.window.intervalMs,
+    ...(context.interrupted !== undefined ? { interrupted: context.interrupted } : {}),
+    lag_ms: round(slowest?.lag_ms.last),
+    threshold_ms: context.maxLagMs,
+    primary_lsn: lastBeat?.lsn ?? null,
+    replica_lsn: slowest?.replay_lsn ?? null,
+    lag_bytes: worst(topology.endpoints.map((view) => endpointLagBytes(topology.primary, view))),
+    heartbeat_sequence: lastBeat?.sequence ?? null,
+    expected_standbys: context.expectedStandbys,
+    replicas,
+    events: result?.events ?? [],
+    ...describeTopology(topology),
+  };
+}
+
+/** The health's answer: each replica's lag read without writing, the worst, the hosts. */
+export function healthReport(
+  verdict: Verdict,
+  topology: Topology,
+  limits: { maxLagMs: number; maxLagBytes: number | undefined },
+): HealthReport {
+  const replicas = verdict.endpoints.map((endpoint): HealthReplica => {
+    const { failures, ...entry } = replicaEntry(endpoint, endpoint.view.facts?.replay_lsn ?? null);
+    return {
+      ...entry,
+      lag_bytes: endpoint.lag.bytes,
+      lag_ms: round(endpoint.lag.ms),
+      replay_paused: endpoint.view.facts?.replay_paused ?? null,
+      wal_receiver: endpoint.view.walReceiver?.status ?? null,
+      failures,
+    };
+  });
+  return {
+    status: verdict.failures.length === 0 ? 'ok' : 'failing',
+    lag_bytes: worst(replicas.map((replica) => replica.lag_bytes)),
+    lag_ms: worst(replicas.map((replica) => replica.lag_ms)),
+    max_lag_ms: limits.maxLagMs,
+    max_lag_bytes: limits.maxLagBytes ?? null,
+    replicas,
+    ...describeTopology(topology),
   };
 }

@@ -1,6 +1,5 @@
 import type { StandbyRow } from '../db/replicationQueries.js';
-import { type Assessment, matchStandby } from './assess.js';
-import type { Failure } from './failures.js';
+import type { Failure } from './reportSchema.js';
 import type { EndpointView } from './topology.js';
 
 // Every standby the primary reports is verified through an endpoint, ignored
@@ -39,6 +38,23 @@ const asPrimarySees = (row: StandbyRow) =>
 
 export const isIgnored = (rules: StandbyRules, row: StandbyRow) =>
   rules.ignoredStandbys.includes(row.application_name);
+
+/**
+ * The standby's row among the primary's: by its replication slot, else by a
+ * unique application_name (a standby still connecting shows no slot yet).
+ */
+export function matchStandby(view: EndpointView, standbys: StandbyRow[]): StandbyRow | undefined {
+  const receiver = view.walReceiver;
+  if (!receiver) return undefined;
+  const bySlot = receiver.slot_name
+    ? standbys.find((standby) => standby.slot_name === receiver.slot_name)
+    : undefined;
+  if (bySlot) return bySlot;
+  const byName = standbys.filter(
+    (standby) => standby.application_name === receiver.application_name,
+  );
+  return byName.length === 1 ? byName[0] : undefined;
+}
 
 export function standbyFailures(facts: StandbyFacts, rules: StandbyRules): Failure[] {
   const failures: Failure[] = [];
@@ -88,7 +104,7 @@ export function standbyFailures(facts: StandbyFacts, rules: StandbyRules): Failu
 /** The primary's rows of standbys an endpoint verifies, with whether it found them healthy. */
 export function verifiedStandbys(
   views: EndpointView[],
-  assessments: Assessment[],
+  assessments: { endpoint: string; verifiable: boolean }[],
   replicas: { endpoint: string; ok: boolean }[],
   standbys: StandbyRow[],
 ): Map<string, { ok: boolean }> {

@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../dev/freePort.js';
 import type { RunningService } from '../server/service.js';
@@ -10,7 +11,9 @@ import { startTestPair, type TestPair } from './support/testPair.js';
 // paths, schemas and declared answers), so it cannot miss a route; what it
 // says is checked here: a valid OpenAPI 3.1 document, and each operation
 // answering exactly the statuses it declares.
-type Document = { paths: Record<string, Record<string, { responses: object }>> };
+type Document = {
+  paths: Record<string, Record<string, { responses: Record<string, object> }>>;
+};
 let document: Document;
 
 it('is a valid OpenAPI 3.1 document whose references resolve', async () => {
@@ -132,6 +135,9 @@ const probes: Probe[] = [
   { operation: 'GET /assets/{name}', path: '/assets/page.js', auth: false },
 ];
 
+/** Every answer elicited by the probes, for the body check below. */
+const answers: { probe: Probe; status: number; type: string | undefined; body: string }[] = [];
+
 it("answers exactly the statuses each operation's document lists", async () => {
   const observed = new Map<string, Set<string>>();
   for (const probe of probes) {
@@ -145,6 +151,12 @@ it("answers exactly the statuses each operation's document lists", async () => {
     const seen = observed.get(probe.operation) ?? new Set<string>();
     seen.add(String(answer.status));
     observed.set(probe.operation, seen);
+    answers.push({
+      probe,
+      status: answer.status,
+      type: answer.headers.get('content-type') ?? undefined,
+      body: answer.text,
+    });
   }
   const documented = new Map<string, string[]>();
   for (const [path, operations] of Object.entries(document.paths)) {
@@ -160,4 +172,45 @@ it("answers exactly the statuses each operation's document lists", async () => {
       [...observed].map(([operation, statuses]) => [operation, [...statuses].sort()]),
     ),
   ).toEqual(Object.fromEntries(documented));
+});
+
+// Each JSON answer elicited above, validated against the schema the served
+// document gives for its operation and status: a field missing, renamed or
+// of another type in any answer fails here.
+it('answers bodies that match the schemas the document gives them', () => {
+  expect(answers.length).toBe(probes.length);
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema({ ...document, $id: 'openapi.json' });
+  const pointer = (...parts: string[]) =>
+    parts
+      .map((part) => encodeURIComponent(part.replaceAll('~', '~0').replaceAll('/', '~1')))
+      .join('/');
+  const undocumented: string[] = [];
+  const invalid: string[] = [];
+  let validated = 0;
+  for (const { probe, status, type, body } of answers) {
+    const media = type?.split(';')[0] ?? '';
+    if (!media.endsWith('json')) continue;
+    const [method = '', path = ''] = probe.operation.split(' ');
+    const responses: Record<string, { content?: Record<string, { schema?: object }> }> =
+      document.paths[path]?.[method.toLowerCase()]?.responses ?? {};
+    const response = responses[String(status)];
+    if (!response?.content?.[media]?.schema) {
+      undocumented.push(`${probe.operation} ${status} ${media}`);
+      continue;
+    }
+    const validate = ajv.getSchema(
+      `openapi.json#/${pointer('paths', path, method.toLowerCase(), 'responses', String(status), 'content', media, 'schema')}`,
+    );
+    if (!validate) throw new Error(`no schema at ${probe.operation} ${status}`);
+    validated += 1;
+    if (!validate(JSON.parse(body)))
+      invalid.push(
+        `${probe.operation} ${status} (${probe.path}): ${ajv.errorsText(validate.errors)}`,
+      );
+  }
+  expect(invalid).toEqual([]);
+  // The document itself is the one JSON answer without a schema of its own.
+  expect(undocumented).toEqual(['GET /openapi.json 200 application/json']);
+  expect(validated).toBeGreaterThan(40);
 });

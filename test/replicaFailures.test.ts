@@ -8,7 +8,7 @@ import { freePort } from '../dev/freePort.js';
 import { postgresAccount } from '../dev/osUser.js';
 import { findPgBinaries } from '../dev/pgBinaries.js';
 import { startPostgres } from '../dev/postgresServer.js';
-import { slotFailures } from '../replication/slots.js';
+import { slotFailures } from '../replication/assess.js';
 import type { RunningService } from '../server/service.js';
 import { type Client, httpClient } from './support/http.js';
 import { startTestService } from './support/service.js';

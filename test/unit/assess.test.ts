@@ -7,7 +7,7 @@ import {
   type Settings,
   synchronousStandby,
 } from '../../replication/assess.js';
-import type { Failure } from '../../replication/failures.js';
+import type { Failure } from '../../replication/reportSchema.js';
 import type { PrimaryView, Topology } from '../../replication/topology.js';
 import {
   endpointView,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StandbyRow } from '../../db/replicationQueries.js';
 import type { Assessment } from '../../replication/assess.js';
-import type { Failure } from '../../replication/failures.js';
+import type { Failure } from '../../replication/reportSchema.js';
 import {
   type StandbyFacts,
   type StandbyRules,
