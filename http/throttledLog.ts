@@ -1,10 +1,10 @@
 import type { Logger, Severity } from '../log/logger.js';
 
 /** Events a caller can repeat at will (failed auth, malformed requests): logged at a bounded rate. */
-export type ThrottledLog = (fields: Record<string, unknown>) => void;
+type ThrottledLog = (fields: Record<string, unknown>) => void;
 
 /** The longest piece of a request (a path, a method) that reaches a log line. */
-export const LOGGED_PREFIX_CHARS = 64;
+const LOGGED_PREFIX_CHARS = 64;
 
 /** The first LOGGED_PREFIX_CHARS characters of a caller's text, marked when cut. */
 export function prefixOf(text: string | undefined): string {

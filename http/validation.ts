@@ -5,10 +5,7 @@ import { invalidRequest } from './problems.js';
 export type Schema<T = unknown> = v.GenericSchema<unknown, T>;
 
 /** One error per field, in the words of the schema; missing and unknown fields said so. */
-export function fieldErrors(
-  issues: readonly v.BaseIssue<unknown>[],
-  unknown: string,
-): FieldError[] {
+function fieldErrors(issues: readonly v.BaseIssue<unknown>[], unknown: string): FieldError[] {
   const errors = issues.map((issue): FieldError => {
     const field = issue.path?.map((item) => String(item.key)).join('.') || 'body';
     if (issue.expected === 'never') return { field, detail: unknown };

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface SecretVersionValue {
+interface SecretVersionValue {
   value: string;
   /** The version number that `latest` (or the given version) resolved to. */
   version: number;
@@ -23,7 +23,7 @@ export class SecretAccessError extends Error {
   }
 }
 
-export interface AccessorOptions {
+interface AccessorOptions {
   /** `host:port` of a plaintext Secret Manager-compatible server (tests, emulators). */
   emulatorHost: string | undefined;
 }

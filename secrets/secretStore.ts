@@ -23,7 +23,7 @@ export class SecretResolutionError extends Error {
 }
 
 /** A resolved value that is not what its variable must hold; the message never quotes it. */
-export class InvalidSecretValue extends Error {}
+class InvalidSecretValue extends Error {}
 
 interface Entry {
   setting: SecretSetting;
@@ -55,7 +55,7 @@ export interface SecretStore {
   close(): Promise<void>;
 }
 
-export interface SecretStoreOptions {
+interface SecretStoreOptions {
   /** Creates the SDK accessor; called only when some setting is a reference. */
   createAccessor: () => Promise<SecretAccessor>;
   timeoutMs: number;

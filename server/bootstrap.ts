@@ -9,7 +9,7 @@ import {
 import type { RunningService } from './service.js';
 import { onShutdownSignal } from './shutdown.js';
 
-export interface BootstrapOptions {
+interface BootstrapOptions {
   log?: Logger;
   host?: string;
   /** Runs after the server has drained, before the process exits (the local cluster stops here). */

@@ -18,7 +18,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export interface ServiceOptions {
+interface ServiceOptions {
   log: Logger;
   secrets: SecretStore;
   /** Interface to listen on; all interfaces when omitted (Cloud Run). */

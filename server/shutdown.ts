@@ -12,7 +12,7 @@ import type { Logger } from '../log/logger.js';
  * Times are taken when the handlers run, so a busy event loop only brings
  * copies closer together. A person's deliberate second Ctrl-C comes later.
  */
-export const SAME_SIGNAL_WINDOW_MS = 1000;
+const SAME_SIGNAL_WINDOW_MS = 1000;
 
 /**
  * Cloud Run sends SIGTERM before stopping an instance; Ctrl-C sends SIGINT.
