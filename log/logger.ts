@@ -3,8 +3,10 @@ import pino, { type DestinationStream } from 'pino';
 // Logs through pino, as Cloud Logging reads them from stdout: one JSON object
 // a line, `severity` and `message` its fields (everything else lands in
 // jsonPayload), `time` in RFC 3339, trace correlation in the
-// logging.googleapis.com/* fields (trace.ts). Values of secret-looking keys
-// are redacted wherever they appear; secrets are never put in messages.
+// logging.googleapis.com/* fields (trace.ts). Values of secret-looking keys,
+// and of the keys its creator names secret (the option table's secret
+// variables: server/bootstrap.ts), are redacted wherever they appear; secrets
+// are never put in messages.
 
 export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
@@ -29,23 +31,20 @@ const SEVERITY: Record<string, string> = {
   fatal: 'CRITICAL',
 };
 
-/** Keys whose values never reach a log line, at the top and up to three levels down. */
-const SECRET_KEYS = [
-  'password',
-  'pass',
-  'secret',
-  'authorization',
-  'cookie',
-  'conninfo',
-  'POSTGRES_MAIN_PASSWORD',
-  'POSTGRES_REPLICATION_PASSWORD',
-  'BASIC_AUTH_USERNAME',
-  'BASIC_AUTH_PASSWORD',
-];
+/** Keys whose values never reach a log line, whoever creates the logger. */
+const SECRET_KEYS = ['password', 'pass', 'secret', 'authorization', 'cookie', 'conninfo'];
 export const REDACTED = '[redacted]';
 
-/** A logger writing to `destination` (stdout, synchronously, unless told). */
-export function createLogger(destination?: DestinationStream): Logger {
+/**
+ * A logger writing to `destination` (stdout, synchronously, unless told).
+ * The values of SECRET_KEYS and of `secretKeys` are redacted at the top of a
+ * line's fields and up to three levels down.
+ */
+export function createLogger(
+  destination?: DestinationStream,
+  secretKeys: readonly string[] = [],
+): Logger {
+  const redacted = [...SECRET_KEYS, ...secretKeys];
   const logger = pino(
     {
       level: 'debug',
@@ -54,7 +53,7 @@ export function createLogger(destination?: DestinationStream): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
       redact: {
-        paths: SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
+        paths: redacted.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
         censor: REDACTED,
       },
     },
@@ -64,6 +63,10 @@ export function createLogger(destination?: DestinationStream): Logger {
   return (severity, message, fields = {}) => logger[LEVEL[severity]](fields, message);
 }
 
+/**
+ * Redacts SECRET_KEYS only, not the secret variables' names: the service and
+ * the migration job log through server/bootstrap.ts's createProcessLogger.
+ */
 export const log: Logger = createLogger();
 
 /**

@@ -1,5 +1,7 @@
+import type { DestinationStream } from 'pino';
 import { ConfigError, parseConfig } from '../config/config.js';
-import { log as defaultLog, type Logger } from '../log/logger.js';
+import { OPTIONS } from '../config/options.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import { setTraceProject } from '../log/trace.js';
 import {
   loadConfiguredSecrets,
@@ -8,6 +10,19 @@ import {
 } from '../secrets/secretStore.js';
 import type { RunningService } from './service.js';
 import { onShutdownSignal } from './shutdown.js';
+
+/** The variables the option table marks secret: their values are never logged. */
+const SECRET_OPTIONS = Object.entries(OPTIONS)
+  .filter(([, option]) => option.secret)
+  .map(([name]) => name);
+
+/**
+ * The process's logger (stdout unless told): log/ is a leaf and knows no
+ * option, so it is told here which keys, beyond its own, are secret.
+ */
+export function createProcessLogger(destination?: DestinationStream): Logger {
+  return createLogger(destination, SECRET_OPTIONS);
+}
 
 interface BootstrapOptions {
   log?: Logger;
@@ -25,7 +40,7 @@ export async function bootstrap(
   env: Record<string, string | undefined>,
   options: BootstrapOptions = {},
 ): Promise<RunningService> {
-  const log = options.log ?? defaultLog;
+  const log = options.log ?? createProcessLogger();
   try {
     const config = parseConfig(env);
     setTraceProject(config.server.traceProject);

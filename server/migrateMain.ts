@@ -2,12 +2,14 @@
 import { ConfigError, parseConfig } from '../config/config.js';
 import { runMigrations } from '../db/migrate.js';
 import { isTlsRefused, TLS_REFUSED_REASON } from '../db/sqlState.js';
-import { log } from '../log/logger.js';
 import {
   loadConfiguredSecrets,
   resolvedDatabase,
   SecretResolutionError,
 } from '../secrets/secretStore.js';
+import { createProcessLogger } from './bootstrap.js';
+
+const log = createProcessLogger();
 
 let target = '';
 try {

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from '../log/logger.js';
+import { REDACTED } from '../log/logger.js';
 import { setTraceProject, traceFields } from '../log/trace.js';
+import { createProcessLogger } from '../server/bootstrap.js';
 import { httpClient } from './support/http.js';
 import { spawnEntry } from './support/process.js';
 import { startTestService } from './support/service.js';
@@ -15,7 +16,7 @@ function capture() {
       done();
     },
   });
-  return { lines, log: createLogger(stream) };
+  return { lines, log: createProcessLogger(stream) };
 }
 
 describe('log lines', () => {
