@@ -74,6 +74,11 @@ const hello = await serve(
   { PATH: process.env.PATH, NODE_ENV: 'production' },
   '/',
 );
+const rawSelect = await serve(
+  [FRAMEWORK_CLI, '--target=rawSelect', '--source=bench/rawSelect.cjs'],
+  { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
+  '/',
+);
 
 interface Case {
   name: string;
@@ -88,6 +93,8 @@ interface Case {
 const cases: Case[] = [
   { name: 'hello world (FF)', url: `${hello.url}/`, auth: false },
   { name: 'GET /status', url: `${service.url}/status`, auth: false },
+  // One prepared select on the primary and nothing else: the ceiling of GET /country/US.
+  { name: 'raw postgres.js select (FF)', url: `${rawSelect.url}/`, auth: false },
   { name: 'GET /country/US', url: `${service.url}/country/US`, auth: true },
   { name: 'GET /country (249 rows)', url: `${service.url}/country`, auth: true },
   { name: 'GET /country_replica/US', url: `${service.url}/country_replica/US`, auth: true },
@@ -196,6 +203,7 @@ const helloRss = rssMb(hello.child);
 await Promise.all([
   stop(service.child),
   stop(hello.child),
+  stop(rawSelect.child),
   baselineBuild && stop(baselineBuild.child),
 ]);
 
@@ -249,6 +257,12 @@ for (const c of cases) {
     `| ${c.name} | ${rps.toFixed(0)} | ${(rps / baseline).toFixed(2)} | ${median(list.map((r) => r.p50)).toFixed(1)} | ${median(list.map((r) => r.p99)).toFixed(1)} | ${list.reduce((sum, r) => sum + r.errors, 0)} | ${Math.max(...list.map((r) => r.primaryPeak))}/${Math.max(...list.map((r) => r.replicaPeak))} |`,
   );
 }
+const rpsOf = (name: string) => median(runs.get(name)?.map((r) => r.rps) ?? []);
+const ceiling = rpsOf('raw postgres.js select (FF)');
+console.log(
+  `\nGET /country/US runs at ${(rpsOf('GET /country/US') / ceiling).toFixed(2)}× the raw select, ` +
+    `which itself runs at ${(ceiling / baseline).toFixed(2)}× hello: the rest of the gap is PostgreSQL's CPU and the round trip on these cores`,
+);
 const helloCold = median(coldStarts[0]?.runs ?? []);
 for (const cold of coldStarts.slice(1)) {
   console.log(
