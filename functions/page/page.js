@@ -1,15 +1,59 @@
+// @ts-check
 // The live page. Every second it reads /status/replication (each replica read
 // directly: a stopped one shows as failing within a second or two) and the
 // windows running in the serving instance (/replication/history?running=only:
 // each heartbeat charted as it is measured); every ten seconds, and whenever a
 // running window ends, /replication/history (the sampled windows it charts).
 // It uses the Basic credentials the browser already holds for this origin.
+//
+// Type-checked as it is served (npm run typecheck: tsc -p functions/page): a
+// script, not a module; uPlot is the global uPlot.iife.min.js sets, typed by
+// the uplot package; the answers it reads are the service's own types,
+// inferred from the schemas in replication/reportSchema.ts.
+
+/** @typedef {import('../../replication/reportSchema.js').HealthReport} HealthReport */
+/** @typedef {import('../../replication/reportSchema.js').HistoryAnswer} HistoryAnswer */
+/** @typedef {import('../../replication/reportSchema.js').StoredWindow} StoredWindow */
+/** @typedef {import('../../replication/reportSchema.js').RunningWindow} RunningWindow */
+/** @typedef {import('../../replication/reportSchema.js').Failure} Failure */
+/**
+ * The 503 of GET /status/replication: a problem document holding every figure of the report.
+ * @typedef {import('valibot').InferOutput<typeof import('../../replication/reportSchema.js').healthProblem>} HealthProblem
+ */
+
+/**
+ * What each path the page reads answers with a 2xx.
+ * @typedef {{
+ *   '/status/replication': HealthReport,
+ *   '/replication/history?running=only': HistoryAnswer,
+ *   '/replication/history?minutes=60': HistoryAnswer,
+ * }} Answers
+ */
+
+/**
+ * An answer: a 2xx's body as the service types it (null if it was not JSON), or
+ * another status's, a problem document, unknown until looked at.
+ * @template {keyof Answers} P
+ * @typedef {{ ok: true, status: number, body: Answers[P] | null }
+ *   | { ok: false, status: number, body: unknown }} Answer
+ */
 
 const HEALTH_MS = 1000;
 const RUNNING_MS = 1000;
 const HISTORY_MS = 10_000;
 const COLORS = ['#2471a3', '#d35400', '#16a085', '#8e44ad', '#c0392b', '#7f8c8d'];
 
+/**
+ * @type {{
+ *   history: HistoryAnswer | null,
+ *   historyError: number | 'unreachable' | null,
+ *   health: HealthReport | HealthProblem | null,
+ *   chart: uPlot | null,
+ *   chartKey: string,
+ *   live: HistoryAnswer | null,
+ *   ended: RunningWindow[],
+ * }}
+ */
 const state = {
   history: null,
   historyError: null,
@@ -22,23 +66,71 @@ const state = {
   ended: [],
 };
 
-// A window is known by its prober and its first heartbeat, running or stored.
+/**
+ * A window is known by its prober and its first heartbeat, running or stored.
+ * @param {StoredWindow | RunningWindow} window
+ */
 const windowKey = (window) => `${window.prober} ${window.beats_at[0]}`;
 
+/**
+ * @template {keyof Answers} P
+ * @param {P} path
+ * @returns {Promise<Answer<P>>}
+ */
 async function getJson(path) {
   const response = await fetch(path, { headers: { accept: 'application/json' } });
+  /** @type {unknown} */
   let body = null;
   try {
     body = await response.json();
   } catch {
     body = null;
   }
-  return { ok: response.ok, status: response.status, body };
+  return response.ok
+    ? { ok: true, status: response.status, body: /** @type {Answers[P] | null} */ (body) }
+    : { ok: false, status: response.status, body };
 }
 
+/**
+ * The 503 of /status/replication, which still carries every replica; null for
+ * another problem (a 401's, a 500's), which holds no figures.
+ * @param {unknown} body
+ * @returns {HealthProblem | null}
+ */
+const healthProblemOf = (body) =>
+  typeof body === 'object' && body !== null && 'replicas' in body
+    ? /** @type {HealthProblem} */ (body)
+    : null;
+
+/**
+ * What the health says fails now: a 503's failures; a 200 has none.
+ * @returns {Failure[]}
+ */
+const failingNow = () => (state.health && 'failures' in state.health ? state.health.failures : []);
+
+/** @param {number | null | undefined} value */
 const ms = (value) => (value === null || value === undefined ? '–' : `${value.toFixed(1)} ms`);
+/** @param {string} iso */
 const clock = (iso) => new Date(iso).toLocaleTimeString();
 
+/**
+ * An element of the page's HTML (index.html), which holds every one the script fills.
+ * @param {string} selector
+ * @returns {HTMLElement}
+ */
+function element(selector) {
+  const node = document.querySelector(selector);
+  if (!(node instanceof HTMLElement)) throw new Error(`the page has no ${selector}`);
+  return node;
+}
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {string} [text]
+ * @param {Record<string, string>} [attributes]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, text, attributes = {}) {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
@@ -56,9 +148,15 @@ function chartWindows() {
   return { stored, live };
 }
 
-/** Every heartbeat of every window, with each replica's lag at it (null: unknown). */
+/**
+ * Every heartbeat of every window, with each replica's lag at it (null: unknown).
+ * @param {HistoryAnswer} source
+ * @param {(StoredWindow | RunningWindow)[]} windows
+ * @returns {{ endpoints: string[], data: [number[], ...(number | null | undefined)[][]] }}
+ */
 function chartData(source, windows) {
   const endpoints = source.endpoints;
+  /** @type {[number, (number | null)[]][]} */
   const points = [];
   for (const window of windows) {
     window.beats_at.forEach((at, index) => {
@@ -76,6 +174,10 @@ function chartData(source, windows) {
   return { endpoints, data: [xs, ...series, threshold] };
 }
 
+/**
+ * @param {string} endpoint
+ * @param {HistoryAnswer} history
+ */
 function labelOf(endpoint, history) {
   const latest = history.windows?.at(-1)?.replicas.find((r) => r.endpoint === endpoint);
   return latest?.application_name ? `${endpoint} (${latest.application_name})` : endpoint;
@@ -83,7 +185,7 @@ function labelOf(endpoint, history) {
 
 function drawChart() {
   const history = state.history ?? state.live;
-  const container = document.getElementById('chart');
+  const container = element('#chart');
   if (!history) return;
   const { stored, live } = chartWindows();
   const { endpoints, data } = chartData(history, [...stored, ...live]);
@@ -95,7 +197,7 @@ function drawChart() {
   );
   container.dataset.livePoints = String(livePoints);
   const running = state.live?.running.length ?? 0;
-  const note = document.getElementById('chart-note');
+  const note = element('#chart-note');
   note.textContent =
     data[0].length === 0
       ? 'No sampling window has ended in the last hour yet.'
@@ -109,6 +211,7 @@ function drawChart() {
   }
   state.chart?.destroy();
   container.replaceChildren();
+  /** @type {uPlot.Options} */
   const options = {
     width: Math.max(320, container.clientWidth),
     height: 320,
@@ -116,14 +219,17 @@ function drawChart() {
     axes: [{}, { label: 'ms' }],
     series: [
       {},
-      ...endpoints.map((endpoint, i) => ({
-        label: labelOf(endpoint, history),
-        stroke: COLORS[i % COLORS.length],
-        width: 1.5,
-        spanGaps: false,
-        points: { show: false },
-        value: (_, v) => ms(v),
-      })),
+      ...endpoints.map(
+        /** @returns {uPlot.Series} */
+        (endpoint, i) => ({
+          label: labelOf(endpoint, history),
+          stroke: COLORS[i % COLORS.length],
+          width: 1.5,
+          spanGaps: false,
+          points: { show: false },
+          value: (_, v) => ms(v),
+        }),
+      ),
       {
         label: `threshold ${history.threshold_ms} ms`,
         stroke: '#c0392b',
@@ -139,9 +245,9 @@ function drawChart() {
 }
 
 function renderReplicas() {
-  const body = document.querySelector('#replicas tbody');
+  const body = element('#replicas tbody');
   const health = state.health;
-  const latest = state.history?.windows.at(-1);
+  const latest = state.history?.windows?.at(-1);
   const endpoints = health?.replicas?.map((r) => r.endpoint) ?? state.history?.endpoints ?? [];
   body.replaceChildren(
     ...endpoints.map((endpoint) => {
@@ -177,11 +283,12 @@ function renderReplicas() {
 }
 
 function renderSlots() {
-  const body = document.querySelector('#slots tbody');
-  const slots = state.health?.replication_slots ?? state.history?.windows.at(-1)?.slots ?? [];
+  const body = element('#slots tbody');
+  const slots = state.health?.replication_slots ?? state.history?.windows?.at(-1)?.slots ?? [];
   if (slots.length === 0) {
-    body.replaceChildren(el('tr', undefined, {}));
-    body.firstChild.append(el('td', 'No replication slots.', { colspan: '4' }));
+    const row = el('tr');
+    row.append(el('td', 'No replication slots.', { colspan: '4' }));
+    body.replaceChildren(row);
     return;
   }
   body.replaceChildren(
@@ -199,9 +306,10 @@ function renderSlots() {
 }
 
 function renderEvents() {
-  const list = document.getElementById('events');
+  const list = element('#events');
+  /** @type {{ at: string, text: string }[]} */
   const items = [];
-  for (const failure of state.health?.failures ?? []) {
+  for (const failure of failingNow()) {
     items.push({ at: new Date().toISOString(), text: `now: ${failure.type}: ${failure.detail}` });
   }
   for (const window of [...(state.history?.windows ?? [])].reverse()) {
@@ -225,8 +333,8 @@ function renderEvents() {
 }
 
 function renderSummary() {
-  const summary = document.getElementById('summary');
-  const latest = state.history?.windows.at(-1);
+  const summary = element('#summary');
+  const latest = state.history?.windows?.at(-1);
   const replicas = state.health?.replicas?.length ?? state.history?.endpoints.length ?? 0;
   const threshold = state.history?.threshold_ms ?? state.health?.max_lag_ms;
   const parts = [`${replicas} replica endpoint(s) verified`];
@@ -238,8 +346,8 @@ function renderSummary() {
 }
 
 function renderBanner() {
-  const banner = document.getElementById('banner');
-  const primaryDown = state.health?.failures?.some((f) => f.type === 'primary-unreachable');
+  const banner = element('#banner');
+  const primaryDown = failingNow().some((f) => f.type === 'primary-unreachable');
   let text = '';
   if (primaryDown || state.historyError === 503) {
     text =
@@ -264,7 +372,8 @@ async function refreshHealth() {
   try {
     const answer = await getJson('/status/replication');
     // 503 means unhealthy, and still carries every replica.
-    if (answer.body?.replicas) state.health = answer.body;
+    const health = answer.ok ? answer.body : healthProblemOf(answer.body);
+    if (health?.replicas) state.health = health;
   } catch {
     state.health = null;
   }
@@ -274,7 +383,7 @@ async function refreshHealth() {
 async function refreshRunning() {
   try {
     const answer = await getJson('/replication/history?running=only');
-    if (!answer.ok) return;
+    if (!answer.ok || !answer.body) return;
     const now = new Set(answer.body.running.map(windowKey));
     const ended = (state.live?.running ?? []).filter(
       (window) => window.beats_at.length > 0 && !now.has(windowKey(window)),
@@ -294,14 +403,15 @@ async function refreshRunning() {
 async function refreshHistory() {
   try {
     const answer = await getJson('/replication/history?minutes=60');
-    if (answer.ok) {
+    if (answer.ok && answer.body) {
       state.history = answer.body;
       state.historyError = null;
-      const stored = new Set(answer.body.windows.map(windowKey));
+      const stored = new Set((answer.body.windows ?? []).map(windowKey));
       state.ended = state.ended.filter((window) => !stored.has(windowKey(window)));
       drawChart();
     } else {
-      state.historyError = answer.status;
+      // A 2xx that is not JSON: no history was read.
+      state.historyError = answer.ok ? 'unreachable' : answer.status;
     }
   } catch {
     state.historyError = 'unreachable';
@@ -315,6 +425,6 @@ setInterval(refreshHealth, HEALTH_MS);
 setInterval(refreshRunning, RUNNING_MS);
 setInterval(refreshHistory, HISTORY_MS);
 window.addEventListener('resize', () => {
-  const container = document.getElementById('chart');
+  const container = element('#chart');
   state.chart?.setSize({ width: Math.max(320, container.clientWidth), height: 320 });
 });
