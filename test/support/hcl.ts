@@ -408,7 +408,8 @@ class HclParser {
         return node;
       }
       const base = node;
-      if (this.text.startsWith('.', this.at)) {
+      // `...` ends the operand: argument expansion or for-expression grouping.
+      if (this.text.startsWith('.', this.at) && !this.text.startsWith('...', this.at)) {
         this.at++;
         const index = this.text.slice(this.at).match(/^\d+/)?.[0];
         if (index !== undefined) {
