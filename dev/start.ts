@@ -5,8 +5,10 @@ process.env.NODE_ENV ??= 'production';
 
 import { readOption } from '../config/config.js';
 import { parseSecretSetting } from '../config/secretReference.js';
-import { log } from '../log/logger.js';
-import { bootstrap } from '../server/bootstrap.js';
+import { bootstrap, createProcessLogger } from '../server/bootstrap.js';
+
+const log = createProcessLogger();
+
 import { type LocalDefault, startLocalDefault } from './localDefault.js';
 import { startSampler } from './sampler.js';
 

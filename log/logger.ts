@@ -64,12 +64,6 @@ export function createLogger(
 }
 
 /**
- * Redacts SECRET_KEYS only, not the secret variables' names: the service and
- * the migration job log through server/bootstrap.ts's createProcessLogger.
- */
-export const log: Logger = createLogger();
-
-/**
  * Error details for logs: name, message, SQLSTATE and stack, never the values
  * of query parameters (Drizzle's "Failed query: … params: …" message carries
  * them, so a driver error is described by its cause instead).

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { freePort } from '../../dev/freePort.js';
-import { createLogger } from '../../log/logger.js';
+import { createProcessLogger } from '../../server/bootstrap.js';
 import type { RunningService } from '../../server/service.js';
 import { startTestService } from './service.js';
 
@@ -48,7 +48,7 @@ export async function startDblessService(): Promise<{
       BASIC_AUTH_PASSWORD: PASSWORD,
       K_SERVICE: 'hardening-test',
     },
-    createLogger(stream),
+    createProcessLogger(stream),
   );
   return { service, log };
 }

@@ -30,6 +30,11 @@ function capture() {
 }
 
 describe('the process logger', () => {
+  it('is told the same secrets as the secret store resolves (SECRET_VARIABLES)', () => {
+    const marked = options.filter(([, option]) => option.secret).map(([name]) => name);
+    expect([...SECRET_VARIABLES].sort()).toEqual(marked.sort());
+  });
+
   it('knows the secrets of the table', () => {
     expect(secretNames).toContain('BASIC_AUTH_PASSWORD');
     expect(secretNames).toContain('POSTGRES_MAIN_PASSWORD');
