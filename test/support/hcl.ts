@@ -673,7 +673,8 @@ export const META_ARGUMENTS = ['count', 'depends_on', 'for_each', 'lifecycle', '
  * evaluated (null ones left out, as Terraform leaves them unset), nested
  * blocks as lists of such blocks, and each `dynamic "x"` expanded into x
  * blocks, one per element of its for_each with its iterator (`x`, or the
- * name `iterator` gives) bound to { key, value }. Nested blocks come before
+ * name `iterator` gives) bound to { key, value }; a type that ends with no
+ * block is left out, as one never written. Nested blocks come before
  * the dynamic ones of the same type (hcl2json keeps no order between them).
  * `skip` leaves out keys, such as the meta-arguments of a resource body.
  */
@@ -703,7 +704,8 @@ export function expandBlock(
           expandBlock(content[0] as Block, scope, { ...names, [iterator]: { key, value } }),
       );
       const existing = result[type];
-      result[type] = [...(Array.isArray(existing) ? existing : []), ...expanded];
+      const all = [...(Array.isArray(existing) ? existing : []), ...expanded];
+      if (all.length > 0) result[type] = all;
     }
   }
   return result;

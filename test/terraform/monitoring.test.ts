@@ -4,14 +4,18 @@
 
 import { describe, expect, it } from 'vitest';
 import { FAILURE_TYPES } from '../../replication/failures.js';
-import { blocks, expressionText, map } from '../support/hcl.js';
+import { type Block, blocks, expressionText, hclValue, map, strings } from '../support/hcl.js';
 import {
+  checkMoves,
   defaultOf,
+  type ExpandedInstance,
   evaluate,
+  expandedInstances,
   locals,
   moduleCalls,
   numberDefault,
   only,
+  outputs,
   resource,
   resources,
   rootNumbers,
@@ -22,8 +26,157 @@ import {
   alertConditions,
   definedMetrics,
   monitoringScope,
+  sampleInstances,
   sloScope,
 } from '../support/hclMonitoring.js';
+
+/** google_monitoring_alert_policy.alert["name"]: one of the six policies of local.alert_policies. */
+const policyAddress = (name: string) => `google_monitoring_alert_policy.alert["${name}"]`;
+const LAG = policyAddress('lag');
+
+/** The alert policies' instances as the provider gets them, with `count` instances. */
+function policyInstances(count = 3): ExpandedInstance[] {
+  return expandedInstances('monitoring', 'google_monitoring_alert_policy', sloScope({}, count));
+}
+
+/** A Monitoring filter on a log-based metric, as the module writes it. */
+const logMetric = (metric: string) =>
+  `metric.type="logging.googleapis.com/user/\${${metric}.name}" AND resource.type="cloud_run_revision"`;
+
+/** An aggregation of the conditions, as the provider gets it. */
+const aggregations = (
+  alignment_period: string,
+  per_series_aligner: string,
+  cross_series_reducer: string,
+  group_by_fields = ['resource.label.service_name'],
+) => [{ alignment_period, per_series_aligner, cross_series_reducer, group_by_fields }];
+
+/**
+ * The six policies as they were when each was a resource of its own: every
+ * argument of every condition (a field not listed is not set), and the
+ * documentation by its opening words. With the default name_prefix.
+ */
+const EXPECTED_POLICIES = (instances: string[]): Record<string, Block> => ({
+  check_failed: {
+    display_name: 'pg-replica: replication check failing',
+    severity: 'CRITICAL',
+    documentation: /^The replication check failed more than once in five minutes/,
+    conditions: [
+      {
+        display_name: 'More than one failed replication check in 5 minutes',
+        condition_threshold: [
+          {
+            filter: logMetric('google_logging_metric.failures'),
+            comparison: 'COMPARISON_GT',
+            threshold_value: 1,
+            duration: '0s',
+            aggregations: aggregations('300s', 'ALIGN_SUM', 'REDUCE_SUM'),
+          },
+        ],
+      },
+    ],
+  },
+  uptime: {
+    display_name: 'pg-replica: api /status down',
+    severity: 'CRITICAL',
+    documentation:
+      /^GET \/status on the api service fails from more than one uptime checker region/,
+    conditions: [
+      {
+        display_name: 'Uptime check on /status failing',
+        condition_threshold: [
+          {
+            filter:
+              'metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="${google_monitoring_uptime_check_config.api_status.uptime_check_id}" AND resource.type="uptime_url"',
+            comparison: 'COMPARISON_GT',
+            threshold_value: 1,
+            duration: '300s',
+            aggregations: aggregations('1200s', 'ALIGN_NEXT_OLDER', 'REDUCE_COUNT_FALSE', [
+              'resource.label.*',
+            ]),
+          },
+        ],
+      },
+    ],
+  },
+  lag: {
+    display_name: 'pg-replica: replication lag high',
+    severity: 'WARNING',
+    documentation:
+      /^A replica takes longer than the threshold to show a row committed on the primary/,
+    conditions: instances.map((instance, index) => ({
+      display_name: `Replica r${index + 1} (${instance}): median lag over 10 minutes above \${var.lag_alert_threshold_ms} ms`,
+      condition_threshold: [
+        {
+          filter: logMetric(`google_logging_metric.replica_lag["r${index + 1}-p50"]`),
+          comparison: 'COMPARISON_GT',
+          threshold_value: '${var.lag_alert_threshold_ms}',
+          duration: '0s',
+          aggregations: aggregations('600s', 'ALIGN_PERCENTILE_50', 'REDUCE_MAX'),
+        },
+      ],
+    })),
+  },
+  check_absent: {
+    display_name: 'pg-replica: replication check not reporting',
+    severity: 'ERROR',
+    documentation: /^No successful replication check was logged for ten minutes/,
+    conditions: [
+      {
+        display_name: 'No successful replication check for 10 minutes',
+        condition_absent: [
+          {
+            filter: logMetric('google_logging_metric.lag'),
+            duration: '600s',
+            aggregations: aggregations('300s', 'ALIGN_DELTA', 'REDUCE_COUNT'),
+          },
+        ],
+      },
+    ],
+  },
+  slot_lost: {
+    display_name: 'pg-replica: replication slot lost',
+    severity: 'CRITICAL',
+    documentation: /^A replication check found a replication slot whose `wal_status` is `lost`/,
+    conditions: [
+      {
+        display_name: 'A replication check found a slot with wal_status lost or unreserved',
+        condition_threshold: [
+          {
+            filter: logMetric('google_logging_metric.slot_lost'),
+            comparison: 'COMPARISON_GT',
+            threshold_value: 0,
+            duration: '0s',
+            evaluation_missing_data: 'EVALUATION_MISSING_DATA_INACTIVE',
+            aggregations: aggregations('300s', 'ALIGN_SUM', 'REDUCE_SUM'),
+            trigger: [{ count: 1 }],
+          },
+        ],
+      },
+    ],
+  },
+  failover: {
+    display_name: 'pg-replica: PostgreSQL failover',
+    severity: 'ERROR',
+    documentation: /^The replication check saw the primary change/,
+    conditions: [
+      {
+        display_name: 'A replication check saw a failover',
+        condition_threshold: [
+          {
+            filter: logMetric('google_logging_metric.failover'),
+            comparison: 'COMPARISON_GT',
+            threshold_value: 0,
+            duration: '0s',
+            evaluation_missing_data: 'EVALUATION_MISSING_DATA_INACTIVE',
+            aggregations: aggregations('300s', 'ALIGN_SUM', 'REDUCE_SUM'),
+            trigger: [{ count: 1 }],
+          },
+        ],
+      },
+    ],
+  },
+});
 
 describe('terraform: monitoring', () => {
   it('calls the check every minute with an OIDC token of the scheduler account', () => {
@@ -182,55 +335,75 @@ describe('terraform: monitoring', () => {
   });
 
   it("alerts on failed checks, uptime, lag, a silent check, a lost slot, a failover and each replica's freshness budget burning, to the configured channels", () => {
+    // Two definitions: the six policies (for_each over local.alert_policies)
+    // and the burn-rate ones (slo.tf).
     const policies = resources('google_monitoring_alert_policy');
-    expect(policies.map((p) => p.name).sort()).toEqual(
-      ['check_absent', 'check_failed', 'failover', 'lag', 'slo_burn', 'slot_lost', 'uptime'].sort(),
+    expect(policies.map((p) => p.name).sort()).toEqual(['alert', 'slo_burn']);
+    expect(Object.keys(map(locals('monitoring'), 'alert_policies')).sort()).toEqual(
+      ['check_absent', 'check_failed', 'failover', 'lag', 'slot_lost', 'uptime'].sort(),
     );
     for (const { name, body } of policies) {
       expect(body.notification_channels, name).toBe('${var.notification_channels}');
     }
-    const policy = (name: string) => resource('monitoring', 'google_monitoring_alert_policy', name);
-    const condition = (name: string) => only(policy(name), 'conditions');
-    expect(String(only(condition('check_failed'), 'condition_threshold').filter)).toBe(
-      '${local.failure_metric}',
-    );
-    expect(String(only(condition('uptime'), 'condition_threshold').filter)).toContain(
-      'uptime_check/check_passed',
-    );
-    expect(only(condition('check_absent'), 'condition_absent').filter).toBe('${local.lag_metric}');
+    for (const { address, body } of policyInstances()) {
+      expect(body.notification_channels, address).toBe('${var.notification_channels}');
+    }
+    // Each entry's conditions, as written in local.alert_policies.
+    const condition = (name: string) => {
+      const conditions = map(map(locals('monitoring'), 'alert_policies'), name).conditions;
+      expect(Array.isArray(conditions) && conditions.length === 1, name).toBe(true);
+      return (conditions as Block[])[0] as Block;
+    };
+    expect(condition('check_failed')).toMatchObject({
+      absent: false,
+      filter: '${local.failure_metric}',
+    });
+    expect(String(condition('uptime').filter)).toContain('uptime_check/check_passed');
+    expect(condition('check_absent')).toMatchObject({
+      absent: true,
+      filter: '${local.lag_metric}',
+    });
     expect(moduleCalls().get('monitoring')?.notification_channels).toBe(
       '${var.alert_notification_channels}',
     );
   });
 
   it("alerts on each replica position's median above the lag threshold, and on no p99 threshold (the freshness SLO's burn rates do)", () => {
-    const body = resource('monitoring', 'google_monitoring_alert_policy', 'lag');
-    // One condition per position (dynamic over the positions), none fixed.
-    expect(blocks(body, 'conditions')).toEqual([]);
-    const dynamic = blocks(map(body, 'dynamic'), 'conditions');
-    expect(dynamic).toHaveLength(1);
-    expect(dynamic[0]?.for_each).toBe('${local.replica_positions}');
-    const thresholdCondition = only(only(dynamic[0] ?? {}, 'content'), 'condition_threshold');
-    expect(thresholdCondition).toMatchObject({
-      filter: '${local.replica_lag_p50_metric[conditions.key]}',
-      comparison: 'COMPARISON_GT',
-      threshold_value: '${var.lag_alert_threshold_ms}',
-    });
-    expect(only(thresholdCondition, 'aggregations')).toMatchObject({
-      alignment_period: '600s',
-      per_series_aligner: 'ALIGN_PERCENTILE_50',
-    });
+    // One condition per position (a for expression over the positions), none fixed.
+    const lag = map(map(locals('monitoring'), 'alert_policies'), 'lag');
+    expect(expressionText(lag.conditions)).toMatch(
+      /^\[ for position, instance in local\.replica_positions : \{/,
+    );
+    for (const count of [1, 3, 5]) {
+      const scope = sloScope({}, count);
+      const conditions = alertConditions(scope).filter((c) => c.address === LAG);
+      expect(conditions.map((c) => c.kind)).toEqual(Array(count).fill('condition_threshold'));
+      conditions.forEach(({ condition, conditions: named }, index) => {
+        const position = `r${index + 1}`;
+        expect(condition, position).toMatchObject({
+          filter: String(hclValue(`\${local.replica_lag_p50_metric["${position}"]}`, scope)),
+          comparison: 'COMPARISON_GT',
+          threshold_value: '${var.lag_alert_threshold_ms}',
+        });
+        expect(only(condition, 'aggregations')).toMatchObject({
+          alignment_period: '600s',
+          per_series_aligner: 'ALIGN_PERCENTILE_50',
+        });
+        expect(String(named.display_name)).toContain(
+          `${position} (${sampleInstances(count)[index]})`,
+        );
+      });
+    }
     expect(expressionText(locals('monitoring').replica_lag_p50_metric)).toContain(
       'for position in keys(local.replica_positions) : position => "metric.type=\\"logging.googleapis.com/user/${google_logging_metric.replica_lag["${position}-p50"].name}\\"',
     );
     // The p99 threshold alert is gone: nothing alerts on a p99 metric or aligner.
-    for (const { policy, instance, condition, filter } of alertConditions()) {
-      const where = `${policy}${instance ? `["${instance}"]` : ''}`;
+    for (const { address, condition, filter } of alertConditions()) {
       for (const aggregation of blocks(condition, 'aggregations')) {
-        expect(aggregation.per_series_aligner, where).not.toBe('ALIGN_PERCENTILE_99');
+        expect(aggregation.per_series_aligner, address).not.toBe('ALIGN_PERCENTILE_99');
       }
-      for (const metric of definedMetrics(filter, where, monitoringScope())) {
-        expect(metric.key ?? '', where).not.toMatch(/-p99$/);
+      for (const metric of definedMetrics(filter, address, monitoringScope())) {
+        expect(metric.key ?? '', address).not.toMatch(/-p99$/);
       }
     }
   });
@@ -257,7 +430,7 @@ describe('terraform: monitoring', () => {
       ['slot_lost', 'slot_lost'],
       ['failover', 'failover'],
     ] as const) {
-      const conditions = alertConditions().filter((c) => c.policy === policy);
+      const conditions = alertConditions().filter((c) => c.address === policyAddress(policy));
       expect(conditions, policy).toHaveLength(1);
       const { condition, filter } = conditions[0] as AlertCondition;
       expect(definedMetrics(filter, policy, monitoringScope()), policy).toEqual([
@@ -291,10 +464,7 @@ describe('terraform: monitoring', () => {
       });
       expect(String(body.filter), metric).toMatch(/^\$\{local\.check_log_filter\} AND /);
       // What to do, in the notification.
-      const documentation = only(
-        resource('monitoring', 'google_monitoring_alert_policy', policy),
-        'documentation',
-      );
+      const documentation = only((conditions[0] as AlertCondition).body, 'documentation');
       expect(String(documentation.content).length, policy).toBeGreaterThan(200);
     }
     // A comparison with the failures array matches when any element does.
@@ -303,5 +473,46 @@ describe('terraform: monitoring', () => {
     expect(FAILURE_TYPES).toContain('slot-lost');
     const failover = resource('monitoring', 'google_logging_metric', 'failover');
     expect(failover.filter).toBe('${local.check_log_filter} AND jsonPayload.failover=true');
+  });
+
+  it('defines the six policies once: one google_monitoring_alert_policy, for_each over local.alert_policies, each as it was', () => {
+    const definition = resource('monitoring', 'google_monitoring_alert_policy', 'alert');
+    expect(definition.for_each).toBe('${local.alert_policies}');
+    expect(strings(definition.depends_on)).toEqual(['${time_sleep.metrics_propagated}']);
+    for (const count of [1, 3, 5]) {
+      const expected = EXPECTED_POLICIES(sampleInstances(count));
+      const found = policyInstances(count).filter((p) => p.name === 'alert');
+      expect(found.map((p) => p.key).sort(), `${count} instances`).toEqual(
+        Object.keys(expected).sort(),
+      );
+      for (const { key, address, body } of found) {
+        const { documentation, ...policy } = expected[key ?? ''] ?? {};
+        expect(body, `${address}, ${count} instances`).toEqual({
+          project: '${var.project_id}',
+          combiner: 'OR',
+          notification_channels: '${var.notification_channels}',
+          ...policy,
+          documentation: [
+            { mime_type: 'text/markdown', content: expect.stringMatching(documentation as RegExp) },
+          ],
+          alert_strategy: [{ auto_close: '1800s' }],
+        });
+      }
+    }
+  });
+
+  it('moves an existing state from the six policy resources to the for_each instances', () => {
+    const moves = checkMoves('monitoring', sloScope());
+    const names = Object.keys(map(locals('monitoring'), 'alert_policies')).sort();
+    expect(moves.map(([from, to]) => [from, to]).sort()).toEqual(
+      names.map((name) => [
+        `\${google_monitoring_alert_policy.${name}}`,
+        `\${google_monitoring_alert_policy.alert["${name}"]}`,
+      ]),
+    );
+    // The output keeps its keys: the six by name, and the burn-rate policies.
+    expect(expressionText(outputs('monitoring').get('alert_policy_ids')?.value)).toBe(
+      'merge( { for key, policy in google_monitoring_alert_policy.alert : key => policy.id }, { slo_burn = { for key, policy in google_monitoring_alert_policy.slo_burn : key => policy.id } }, )',
+    );
   });
 });

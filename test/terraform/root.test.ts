@@ -192,12 +192,15 @@ describe('terraform: a first apply in order', () => {
     // Every alert policy whose conditions read a logging.googleapis.com/user/ metric is one.
     for (const count of [1, 3]) {
       const scope = sloScope({}, count);
-      const policies = new Set(
-        alertConditions(scope)
-          .filter((c) => definedMetrics(c.filter, c.policy, scope).length > 0)
-          .map((c) => c.policy),
+      const reading = alertConditions(scope).filter(
+        (c) => definedMetrics(c.filter, c.address, scope).length > 0,
       );
-      expect(policies.size).toBeGreaterThanOrEqual(6);
+      // The policies (instances): all six but uptime, and the burn-rate ones.
+      const instances = new Set(reading.map((c) => c.address));
+      expect(instances.size).toBeGreaterThanOrEqual(6);
+      expect(instances.size).toBe(5 + 2 * count);
+      // Their resources, which is what depends_on orders.
+      const policies = new Set(reading.map((c) => c.policy));
       const found = readers.filter((r) => r.type === 'google_monitoring_alert_policy');
       expect(found.map((r) => r.name).sort()).toEqual([...policies].sort());
     }

@@ -40,6 +40,14 @@ import {
   sloSelector,
 } from '../support/hclMonitoring.js';
 
+/** An alert condition's aggregations block, in the same schema. */
+const AGGREGATION = [
+  'alignment_period',
+  'cross_series_reducer',
+  'group_by_fields',
+  'per_series_aligner',
+];
+
 /**
  * hashicorp/google 6.50 (the newest release `~> 6.40` allows): the arguments
  * of the resources the freshness SLO uses, from its schema
@@ -111,6 +119,10 @@ const PROVIDER_SCHEMA: Record<string, string[]> = {
     'filter',
     'trigger',
   ],
+  'google_monitoring_alert_policy.conditions.condition_threshold.aggregations': AGGREGATION,
+  'google_monitoring_alert_policy.conditions.condition_absent.aggregations': AGGREGATION,
+  'google_monitoring_alert_policy.conditions.condition_threshold.trigger': ['count', 'percent'],
+  'google_monitoring_alert_policy.conditions.condition_absent.trigger': ['count', 'percent'],
 };
 
 /** The provider's enums and limits for the same resources. */

@@ -351,9 +351,8 @@ describe('a block as the provider gets it (expandBlock)', () => {
           condition_threshold: [
             { filter: 'f1', threshold: 3, aggregations: [{ alignment_period: '60s' }] },
           ],
-          condition_absent: [],
         },
-        { display_name: 'gone', condition_threshold: [], condition_absent: [{ filter: 'f2' }] },
+        { display_name: 'gone', condition_absent: [{ filter: 'f2' }] },
       ],
       documentation: [{ content: 'about p' }],
     });

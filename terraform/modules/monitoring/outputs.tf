@@ -1,14 +1,9 @@
 output "alert_policy_ids" {
   description = "Ids of the alert policies: check_failed, uptime, lag, check_absent, slot_lost, failover, and slo_burn (the freshness burn-rate policies, by position and alert: r1-fast, r1-slow, …)."
-  value = {
-    check_absent = google_monitoring_alert_policy.check_absent.id
-    check_failed = google_monitoring_alert_policy.check_failed.id
-    failover     = google_monitoring_alert_policy.failover.id
-    lag          = google_monitoring_alert_policy.lag.id
-    slo_burn     = { for key, policy in google_monitoring_alert_policy.slo_burn : key => policy.id }
-    slot_lost    = google_monitoring_alert_policy.slot_lost.id
-    uptime       = google_monitoring_alert_policy.uptime.id
-  }
+  value = merge(
+    { for key, policy in google_monitoring_alert_policy.alert : key => policy.id },
+    { slo_burn = { for key, policy in google_monitoring_alert_policy.slo_burn : key => policy.id } },
+  )
 }
 
 output "dashboard_id" {
