@@ -1,25 +1,60 @@
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { DatabaseConfig, HostConfig } from '../config/config.js';
-import { type CountryQueries, prepareCountryQueries } from './countryQueries.js';
+import { primaryCountryQueries, replicaCountryQueries } from './countryQueries.js';
 import type { HostRole } from './errors.js';
+import { beatQuery, latestBeatsQuery, seenQuery } from './heartbeatQueries.js';
+import { newestWindowsQuery, storeWindowQuery } from './historyQueries.js';
 import { createHostClient, type HostClient } from './hostClient.js';
+import { replayedQuery, walInsertLsnQuery } from './readYourWritesQueries.js';
+import {
+  hostFactsQuery,
+  replicationSlotsQuery,
+  standbysQuery,
+  walReceiverQuery,
+} from './replicationQueries.js';
 
-export type CountryHost = HostClient<CountryQueries>;
-export type EndpointHost = HostClient<undefined>;
+// What each pool runs, prepared once when it opens (see statements.ts).
+const primaryQueries = (db: PostgresJsDatabase) => ({
+  ...primaryCountryQueries(db),
+  walInsertLsn: walInsertLsnQuery(db),
+  beat: beatQuery(db),
+  latestBeats: latestBeatsQuery(db),
+  hostFacts: hostFactsQuery(db),
+  standbys: standbysQuery(db),
+  replicationSlots: replicationSlotsQuery(db),
+  storeWindow: storeWindowQuery(db),
+  newestWindows: newestWindowsQuery(db),
+});
+const replicaQueries = (db: PostgresJsDatabase) => ({
+  ...replicaCountryQueries(db),
+  replayed: replayedQuery(db),
+});
+const endpointQueries = (db: PostgresJsDatabase) => ({
+  hostFacts: hostFactsQuery(db),
+  walReceiver: walReceiverQuery(db),
+  latestBeats: latestBeatsQuery(db),
+});
+const samplerQueries = (db: PostgresJsDatabase) => ({ seen: seenQuery(db) });
+
+export type PrimaryHost = HostClient<ReturnType<typeof primaryQueries>>;
+/** The replica's statements: on its pool, or on one transaction (statements.ts). */
+export type ReplicaQueries = ReturnType<typeof replicaQueries>;
+export type ReplicaHost = HostClient<ReplicaQueries>;
 
 /** A replica verified on its own, on small pools of its own. */
 export interface ReplicaEndpoint {
   /** `host:port`, as configured. */
   endpoint: string;
   /** Reads of its state (the check's topology, the health). */
-  client: EndpointHost;
+  client: HostClient<ReturnType<typeof endpointQueries>>;
   /** The sampling windows' polls, apart from the reads so that none waits behind them. */
-  sampler: EndpointHost;
+  sampler: HostClient<ReturnType<typeof samplerQueries>>;
 }
 
 export interface DatabaseClients {
-  primary: CountryHost;
+  primary: PrimaryHost;
   /** Where replica reads go (POSTGRES_REPLICATION_HOST). */
-  replica: CountryHost;
+  replica: ReplicaHost;
   /** Every replica in POSTGRES_REPLICA_ENDPOINTS, in configured order. */
   endpoints: ReplicaEndpoint[];
   close(): Promise<void>;
@@ -65,17 +100,21 @@ export function createDatabaseClients(
   });
   const primary = createHostClient(
     settings('primary', config.primary, config.poolMax),
-    prepareCountryQueries,
+    primaryQueries,
   );
   const replica = createHostClient(
     settings('replica', config.replica, config.poolMax),
-    prepareCountryQueries,
+    replicaQueries,
   );
   const endpoints = config.replicaEndpoints.map((host) => {
     const endpoint = endpointName(host);
-    const pool = (poolMax: number) =>
-      createHostClient({ ...settings('replica', host, poolMax), endpoint }, () => undefined);
-    return { endpoint, client: pool(ENDPOINT_READ_POOL_MAX), sampler: pool(MAX_WINDOWS) };
+    const pool = <Queries>(poolMax: number, queries: (db: PostgresJsDatabase) => Queries) =>
+      createHostClient({ ...settings('replica', host, poolMax), endpoint }, queries);
+    return {
+      endpoint,
+      client: pool(ENDPOINT_READ_POOL_MAX, endpointQueries),
+      sampler: pool(MAX_WINDOWS, samplerQueries),
+    };
   });
   return {
     primary,

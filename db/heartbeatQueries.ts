@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { Sql, TransactionSql } from 'postgres';
+import type { Sql } from 'postgres';
 import { replicationHeartbeat as heartbeat } from './schema.js';
+import { rawStatement } from './statements.js';
 
 // The primary's timeline, from the name of its current WAL file.
 const primaryTimeline = sql<number>`('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int`;
@@ -60,20 +61,21 @@ export interface SeenRow {
  * On a replica: the prober's sequence as this statement's snapshot sees it,
  * with what the replica is doing: its replay position, whether replay is
  * paused, and its WAL receiver's state (its own view, not the primary's).
- * The sampling window's poll: sent on an open transaction, it is a prepared
- * statement from the second time on (postgres.js names and caches it per
- * connection), and it maps no columns through Drizzle: it runs up to a
- * thousand times a second.
+ * The sampling window's poll: it runs up to a thousand times a second, on
+ * an open transaction, and maps no columns through Drizzle.
  */
-export const seenOn = (sql: Sql | TransactionSql, prober: string) =>
-  sql<SeenRow[]>`
-    select h.sequence::text as "sequence",
-           pg_last_wal_replay_lsn()::text as "replayLsn",
-           pg_last_wal_receive_lsn()::text as "receiveLsn",
-           pg_is_in_recovery() and pg_get_wal_replay_pause_state() <> 'not paused' as "replayPaused",
-           (select status from pg_stat_wal_receiver) as "receiverStatus"
-    from (select 1) as one
-    left join replication_heartbeat h on h.prober = ${prober}`;
+export const seenQuery = (db: PostgresJsDatabase) =>
+  rawStatement<SeenRow>(
+    db,
+    'heartbeat_seen',
+    sql`select h.sequence::text as "sequence",
+               pg_last_wal_replay_lsn()::text as "replayLsn",
+               pg_last_wal_receive_lsn()::text as "receiveLsn",
+               pg_is_in_recovery() and pg_get_wal_replay_pause_state() <> 'not paused' as "replayPaused",
+               (select status from pg_stat_wal_receiver) as "receiverStatus"
+        from (select 1) as one
+        left join replication_heartbeat h on h.prober = ${sql.placeholder('prober')}`,
+  );
 
 /** Every prober's latest heartbeat, and (on the primary) how old it is. */
 export const latestBeatsQuery = (db: PostgresJsDatabase) =>

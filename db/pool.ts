@@ -6,7 +6,7 @@ import type { SslMode } from '../config/options.js';
 
 export interface Pool<Queries> {
   sql: Sql;
-  db: PostgresJsDatabase;
+  /** Its statements, prepared once when it opens (see statements.ts). */
   queries: Queries;
 }
 
@@ -84,8 +84,7 @@ export function openPool<Queries>(
       idle_in_transaction_session_timeout: database.queryTimeoutMs * 2,
     },
   });
-  const db = drizzle({ client: sql });
-  return { sql, db, queries: prepareQueries(db) };
+  return { sql, queries: prepareQueries(drizzle({ client: sql })) };
 }
 
 export interface PoolHolder<Queries> {

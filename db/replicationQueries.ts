@@ -1,4 +1,6 @@
-import type { Sql } from 'postgres';
+import { sql } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { rawStatement } from './statements.js';
 
 // Catalog queries for replication health. They need pg_monitor (CloudNativePG's
 // app owner gets it), never a superuser. Numbers come back as float8 because
@@ -27,8 +29,11 @@ export interface HostFacts {
   synchronous_commit: string;
 }
 
-export function hostFacts(sql: Sql): Promise<HostFacts[]> {
-  return sql<HostFacts[]>`
+export const hostFactsQuery = (db: PostgresJsDatabase) =>
+  rawStatement<HostFacts>(
+    db,
+    'host_facts',
+    sql`
     select pg_is_in_recovery() as in_recovery,
            (select system_identifier::text from pg_control_system()) as system_identifier,
            case when pg_is_in_recovery()
@@ -47,8 +52,8 @@ export function hostFacts(sql: Sql): Promise<HostFacts[]> {
              as server_identity,
            to_regclass('replication_heartbeat') is not null as has_heartbeats,
            current_setting('synchronous_standby_names') as synchronous_standby_names,
-           current_setting('synchronous_commit') as synchronous_commit`;
-}
+           current_setting('synchronous_commit') as synchronous_commit`,
+  );
 
 export interface StandbyRow {
   application_name: string;
@@ -66,8 +71,11 @@ export interface StandbyRow {
 }
 
 /** On the primary: every standby streaming from it. */
-export function standbys(sql: Sql): Promise<StandbyRow[]> {
-  return sql<StandbyRow[]>`
+export const standbysQuery = (db: PostgresJsDatabase) =>
+  rawStatement<StandbyRow>(
+    db,
+    'standbys',
+    sql`
     select r.application_name, s.slot_name, host(r.client_addr) as client_addr, r.state,
            r.sync_state, r.sent_lsn::text, r.replay_lsn::text,
            (extract(epoch from r.write_lag) * 1000)::float8 as write_lag_ms,
@@ -76,8 +84,8 @@ export function standbys(sql: Sql): Promise<StandbyRow[]> {
            pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::float8 as replay_lag_bytes
     from pg_stat_replication r
     left join pg_replication_slots s on s.active_pid = r.pid
-    order by r.application_name, r.client_addr`;
-}
+    order by r.application_name, r.client_addr`,
+  );
 
 export interface SlotRow {
   slot_name: string;
@@ -88,13 +96,16 @@ export interface SlotRow {
 }
 
 /** On the primary: WAL each replication slot keeps from being recycled. */
-export function replicationSlots(sql: Sql): Promise<SlotRow[]> {
-  return sql<SlotRow[]>`
+export const replicationSlotsQuery = (db: PostgresJsDatabase) =>
+  rawStatement<SlotRow>(
+    db,
+    'replication_slots',
+    sql`
     select slot_name, slot_type, active, wal_status,
            pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8 as retained_wal_bytes
     from pg_replication_slots
-    order by slot_name`;
-}
+    order by slot_name`,
+  );
 
 export interface WalReceiverRow {
   status: string;
@@ -113,11 +124,14 @@ export interface WalReceiverRow {
  * On a standby: its WAL receiver. Of its conninfo, which names the
  * replication user, only application_name is read.
  */
-export function walReceiver(sql: Sql): Promise<WalReceiverRow[]> {
-  return sql<WalReceiverRow[]>`
+export const walReceiverQuery = (db: PostgresJsDatabase) =>
+  rawStatement<WalReceiverRow>(
+    db,
+    'wal_receiver',
+    sql`
     select status, sender_host, sender_port, received_tli, flushed_lsn::text,
            latest_end_lsn::text, last_msg_receipt_time, slot_name,
            coalesce(substring(conninfo from 'application_name=([^ ]+)'),
                     nullif(current_setting('cluster_name'), '')) as application_name
-    from pg_stat_wal_receiver`;
-}
+    from pg_stat_wal_receiver`,
+  );

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { CountryHost } from '../db/clients.js';
+import type { PrimaryHost } from '../db/clients.js';
 import { notFound } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
 import * as answer from './answers.js';
@@ -8,7 +8,7 @@ import { codeParams, countryInput, countryOutput, pageQuery } from './schemas.js
 const primaryLsn = { 'X-Primary-LSN': 'At or after the end of the commit record; pass as min_lsn' };
 
 /** /country and /country/{two_letter}: reads and writes on the primary. */
-export function countryRoutes(primary: CountryHost): Route[] {
+export function countryRoutes(primary: PrimaryHost): Route[] {
   return [
     {
       path: '/country',

@@ -1,7 +1,5 @@
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as v from 'valibot';
-import type { CountryHost } from '../db/clients.js';
-import { replicaByCodeQuery, replicaListQuery } from '../db/countryQueries.js';
+import type { ReplicaHost, ReplicaQueries } from '../db/clients.js';
 import { HttpProblem } from '../http/problem.js';
 import { notFound } from '../http/problems.js';
 import { operation, type Reply, type Route } from '../http/route.js';
@@ -20,19 +18,16 @@ const behind = { description: 'Unavailable, or behind min_lsn after wait_ms', pr
  * has replayed it (up to `wait_ms`), on the connection that saw it replayed.
  */
 async function readReplica(
-  replica: CountryHost,
+  replica: ReplicaHost,
   query: { min_lsn?: string | undefined; wait_ms?: number | undefined },
-  read: {
-    pooled: (queries: CountryHost) => Promise<RowAt[]>;
-    on: (db: PostgresJsDatabase) => Promise<RowAt[]>;
-  },
+  read: (queries: ReplicaQueries) => Promise<RowAt[]>,
 ): Promise<{ rows: RowAt[]; lsn: string | null }> {
   if (query.min_lsn === undefined) {
-    const rows = await read.pooled(replica);
+    const rows = await replica.query((pool) => read(pool.queries), { idempotent: true });
     return { rows, lsn: rows[0]?.replay_lsn ?? null };
   }
   const waitMs = query.wait_ms ?? DEFAULT_WAIT_MS;
-  const consistent = await readAtLeast(replica, query.min_lsn, waitMs, read.on);
+  const consistent = await readAtLeast(replica, query.min_lsn, waitMs, read);
   if (!consistent.reached) {
     throw new HttpProblem({
       status: 503,
@@ -53,7 +48,7 @@ function reply(body: unknown, lsn: string | null): Reply {
 const withoutLsn = ({ replay_lsn: _, ...row }: RowAt) => row;
 
 /** /country_replica and /country_replica/{two_letter}: reads on the replica. */
-export function countryReplicaRoutes(replica: CountryHost): Route[] {
+export function countryReplicaRoutes(replica: ReplicaHost): Route[] {
   return [
     {
       path: '/country_replica',
@@ -74,13 +69,9 @@ export function countryReplicaRoutes(replica: CountryHost): Route[] {
           },
           async handle({ query }) {
             const { limit = 1000, offset = 0 } = query;
-            const { rows, lsn } = await readReplica(replica, query, {
-              pooled: (host) =>
-                host.query((pool) => pool.queries.replicaList.execute({ limit, offset }), {
-                  idempotent: true,
-                }),
-              on: (db) => replicaListQuery(db).execute({ limit, offset }),
-            });
+            const { rows, lsn } = await readReplica(replica, query, (queries) =>
+              queries.replicaList.execute({ limit, offset }),
+            );
             return reply(rows.map(withoutLsn), lsn);
           },
         }),
@@ -102,13 +93,9 @@ export function countryReplicaRoutes(replica: CountryHost): Route[] {
             503: behind,
           },
           async handle({ params: { two_letter: code }, query }) {
-            const { rows, lsn } = await readReplica(replica, query, {
-              pooled: (host) =>
-                host.query((pool) => pool.queries.replicaByCode.execute({ code }), {
-                  idempotent: true,
-                }),
-              on: (db) => replicaByCodeQuery(db).execute({ code }),
-            });
+            const { rows, lsn } = await readReplica(replica, query, (queries) =>
+              queries.replicaByCode.execute({ code }),
+            );
             const [row] = rows;
             if (!row) throw notFound(`no country with two_letter ${code} on the replica`);
             return reply(withoutLsn(row), lsn);

@@ -1,25 +1,8 @@
-import type { CountryHost } from '../db/clients.js';
+import type { PrimaryHost } from '../db/clients.js';
+import type { StoredWindow } from '../db/historyQueries.js';
 import type { WindowReplica } from '../db/schema.js';
 import type { CheckResult } from './check.js';
 import type { WindowKind } from './windowRegistry.js';
-
-export interface StoredWindow {
-  prober: string;
-  /** The scheduled prober's window; false: a caller's. */
-  scheduled: boolean;
-  /** Why it ended before its last heartbeat was measured; null if it did not. */
-  interrupted: string | null;
-  started_at: string;
-  ended_at: string;
-  ok: boolean;
-  interval_ms: number;
-  threshold_ms: number;
-  beats_at: number[];
-  replicas: WindowReplica[];
-  failures: { type: string; detail: string; endpoint?: string }[];
-  events: { type: string; detail: string }[];
-  slots: Record<string, unknown>[];
-}
 
 /** A window as stored: every replica's lags beat by beat, beside its figures. */
 export function windowRecord(
@@ -50,10 +33,6 @@ export function windowRecord(
   };
 }
 
-// Drizzle owns the pool's JSON handling (it passes JSON through untouched), so
-// JSON goes in as text cast to jsonb.
-const json = (value: unknown) => JSON.stringify(value);
-
 /**
  * Callers' windows kept, newest first, whatever their age: a caller can run
  * one-sample checks by the thousand, and must not crowd anything out.
@@ -66,28 +45,17 @@ export const CALLER_WINDOWS_KEPT = 100;
  * history costs the primary one round trip a window.
  */
 export async function storeWindow(
-  primary: CountryHost,
+  primary: PrimaryHost,
   record: ReturnType<typeof windowRecord>,
   keepHours: number,
 ): Promise<void> {
-  await primary.query(
-    ({ sql }) => sql`
-      with pruned as (
-        delete from replication_window where ended_at < now() - make_interval(hours => ${keepHours})
-      ), capped as (
-        delete from replication_window where id in (
-          select id from replication_window where not scheduled
-          order by ended_at desc, id desc
-          offset ${record.scheduled ? CALLER_WINDOWS_KEPT : CALLER_WINDOWS_KEPT - 1})
-      )
-      insert into replication_window
-        (prober, scheduled, interrupted, started_at, ended_at, ok, interval_ms, threshold_ms,
-         beats_at, replicas, failures, events, slots)
-      values (${record.prober}, ${record.scheduled}, ${record.interrupted},
-              to_timestamp(${record.startedAt}::float8 / 1000), now(), ${record.ok},
-              ${record.intervalMs}, ${record.thresholdMs}, ${json(record.beatsAt)}::jsonb,
-              ${json(record.replicas)}::jsonb, ${json(record.failures)}::jsonb,
-              ${json(record.events)}::jsonb, ${json(record.slots)}::jsonb)`,
+  await primary.query(({ queries }) =>
+    queries.storeWindow.execute({
+      ...record,
+      keepHours,
+      // The new window is a caller's: one fewer of the others stays.
+      keepCallers: record.scheduled ? CALLER_WINDOWS_KEPT : CALLER_WINDOWS_KEPT - 1,
+    }),
   );
 }
 
@@ -108,37 +76,14 @@ export const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(va
  * `truncated`: some that ended in the period were left out.
  */
 async function readNewest(
-  primary: CountryHost,
+  primary: PrimaryHost,
   scheduled: boolean,
   minutes: number,
   limit: number,
   budget: number,
 ): Promise<{ windows: StoredWindow[]; truncated: boolean }> {
   const rows = await primary.query(
-    ({ sql }) => sql<(StoredWindow & { in_period: number })[]>`
-      select prober, scheduled, interrupted, started_at, ended_at, ok, interval_ms, threshold_ms,
-             beats_at, replicas, failures, events, slots, in_period::int
-      from (
-        select prober, scheduled, interrupted, ok, interval_ms, threshold_ms,
-               beats_at, replicas, failures, events, slots, id, ended_at as ended,
-               -- ISO 8601, as JSON writes timestamps, for every browser's Date.
-               to_json(started_at) #>> '{}' as started_at,
-               to_json(ended_at) #>> '{}' as ended_at,
-               count(*) over () as in_period,
-               row_number() over (order by ended_at desc, id desc) as newest_first,
-               sum(octet_length(beats_at::text) + octet_length(replicas::text)
-                   + octet_length(failures::text) + octet_length(events::text)
-                   + octet_length(slots::text) + octet_length(prober)
-                   + coalesce(octet_length(interrupted), 0) + 256)
-                 over (order by ended_at desc, id desc) as estimated
-        from replication_window
-        where scheduled = ${scheduled}
-          and ended_at > now() - make_interval(mins => ${minutes})
-      ) newest
-      -- The newest always: it tells the count in the period, and is dropped below if too large.
-      where estimated <= ${budget} or newest_first = 1
-      order by ended desc, id desc
-      limit ${limit}`,
+    ({ queries }) => queries.newestWindows.execute({ scheduled, minutes, limit, budget }),
     { idempotent: true },
   );
   const windows: StoredWindow[] = [];
@@ -159,7 +104,7 @@ async function readNewest(
  * `truncated`: windows of the period were left out to keep to those bounds.
  */
 export async function readHistory(
-  primary: CountryHost,
+  primary: PrimaryHost,
   minutes: number,
   budget: number,
 ): Promise<{ windows: StoredWindow[]; truncated: boolean }> {

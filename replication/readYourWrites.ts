@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { CountryHost } from '../db/clients.js';
+import type { ReplicaHost, ReplicaQueries } from '../db/clients.js';
 import { replayTarget } from '../db/lsn.js';
-import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
+import { readOnly } from '../db/statements.js';
 
 const POLL_INTERVAL_MS = 5;
 
@@ -20,23 +19,21 @@ export type ConsistentRead<T> =
  * No connection is held between polls.
  */
 export async function readAtLeast<T>(
-  replica: CountryHost,
+  replica: ReplicaHost,
   minLsn: string,
   waitMs: number,
-  read: (db: PostgresJsDatabase) => Promise<T>,
+  read: (queries: ReplicaQueries) => Promise<T>,
 ): Promise<ConsistentRead<T>> {
   const started = performance.now();
   const target = replayTarget(minLsn);
   for (;;) {
     const attempt = await replica.query(
       (pool) =>
-        pool.sql.begin('read only', async (transaction) => {
-          const [position] = await transaction<{ lsn: string | null; reached: boolean }[]>`
-            select pg_last_wal_replay_lsn()::text as lsn,
-                   coalesce(pg_last_wal_replay_lsn() >= ${target}::pg_lsn, false) as reached`;
+        readOnly(pool, async (queries) => {
+          const [position] = await queries.replayed.execute({ target });
           if (!position?.reached)
             return { reached: false as const, replicaLsn: position?.lsn ?? null };
-          const result = await read(drizzleOnTransaction(pool.sql, transaction));
+          const result = await read(queries);
           return { reached: true as const, result, replicaLsn: position.lsn ?? minLsn };
         }),
       { idempotent: true },

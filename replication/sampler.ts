@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TransactionSql } from 'postgres';
 import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { beatQuery, seenOn } from '../db/heartbeatQueries.js';
+import type { SeenRow } from '../db/heartbeatQueries.js';
 import { isRetryable } from '../db/sqlState.js';
+import { readOnly, type Statement } from '../db/statements.js';
 import type { ReplicationEvent } from './failures.js';
 
 export interface SamplingSettings {
@@ -106,7 +106,11 @@ const TIGHT_POLLING_MS = 8;
 
 /** Never settles: what a transaction whose connection is lost waits on (see the poller's session). */
 const ABANDONED = new Promise<never>(() => {});
-const connectionLost = (error: unknown) => error instanceof TypeError || isRetryable(error);
+/** postgres.js's TypeError for a query sent on a closed connection, under Drizzle's "Failed query" wrapper. */
+const isTypeError = (error: unknown) =>
+  error instanceof TypeError ||
+  (error as { cause?: unknown } | undefined)?.cause instanceof TypeError;
+const connectionLost = (error: unknown) => isTypeError(error) || isRetryable(error);
 
 /**
  * The lags each replica endpoint showed last (the next window starts from
@@ -214,23 +218,24 @@ function createPoller(
     const connection = { closed: false };
     try {
       await target.sampler.query(
-        ({ sql }) => {
-          const running = sql.begin('read only', async (transaction) => {
+        (pool) => {
+          // The poll, prepared once per pool, bound to this transaction's connection.
+          const running = readOnly(pool, async ({ seen }) => {
             try {
-              await polling(transaction);
+              await polling(seen);
             } catch (error) {
               if (!connection.closed && !connectionLost(error)) throw error;
               connection.closed = true;
             }
             if (connection.closed) await ABANDONED;
           });
-          async function polling(transaction: TransactionSql): Promise<void> {
+          async function polling(seen: Statement<SeenRow>): Promise<void> {
             for (;;) {
               if (token !== sessionToken || signal.aborted || connection.closed) return;
               takeNew();
               if (!outstanding.some((beat) => taken.has(beat))) {
                 if (result.polls === 0) {
-                  await pollOnce(transaction, token, connection);
+                  await pollOnce(seen, token, connection);
                   continue;
                 }
                 // Idle: newer heartbeats go to the next session; an aged transaction is renewed.
@@ -238,7 +243,7 @@ function createPoller(
                 await idle(acceptUntil - performance.now());
                 continue;
               }
-              await pollOnce(transaction, token, connection);
+              await pollOnce(seen, token, connection);
               const still = outstanding.filter((beat) => taken.has(beat));
               if (still.length === 0) continue;
               const oldest = Math.min(...still.map((beat) => beat.committedAt));
@@ -266,7 +271,7 @@ function createPoller(
   }
 
   async function pollOnce(
-    transaction: TransactionSql,
+    seen: Statement<SeenRow>,
     token: number,
     connection: { closed: boolean },
   ): Promise<void> {
@@ -276,8 +281,8 @@ function createPoller(
         endpoint: target.endpoint,
       });
     if (connection.closed) throw gone();
-    const [row] = await seenOn(transaction, settings.prober).catch((error: unknown) => {
-      if (error instanceof TypeError) throw gone(error);
+    const [row] = await seen.execute({ prober: settings.prober }).catch((error: unknown) => {
+      if (isTypeError(error)) throw gone(error);
       throw error;
     });
     const now = performance.now();
@@ -365,8 +370,8 @@ async function writeBeat(
   index: number,
   onCommitted: (beat: Beat) => void,
 ) {
-  return db.primary.query(async ({ db: orm, queries }) => {
-    const [row] = await beatQuery(orm).execute({ prober });
+  return db.primary.query(async ({ queries }) => {
+    const [row] = await queries.beat.execute({ prober });
     const committedAt = performance.now();
     if (!row) throw new Error('the heartbeat upsert returned no row');
     const beat: Beat = {

@@ -1,20 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Sql } from 'postgres';
 import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { latestBeatsQuery } from '../db/heartbeatQueries.js';
 import { lsnToBytes } from '../db/lsn.js';
-import {
-  type HostFacts,
-  hostFacts,
-  replicationSlots,
-  type SlotRow,
-  type StandbyRow,
-  standbys,
-  type WalReceiverRow,
-  walReceiver,
-} from '../db/replicationQueries.js';
-import { drizzleOnTransaction } from '../db/transactionDrizzle.js';
+import type { HostFacts, SlotRow, StandbyRow, WalReceiverRow } from '../db/replicationQueries.js';
+import { readOnly } from '../db/statements.js';
 
 export interface Beats {
   /** Latest heartbeat sequence per prober, as this host sees it. */
@@ -54,15 +43,15 @@ function toBeats(rows: { prober: string; sequence: number | null; ageMs: number 
 
 async function readPrimary(db: DatabaseClients): Promise<PrimaryView> {
   return db.primary.query(
-    async ({ sql, db: orm }) => {
-      const [facts] = await hostFacts(sql);
+    async ({ queries }) => {
+      const [facts] = await queries.hostFacts.execute();
       if (!facts) throw new Error('no facts from the primary');
       const primary = !facts.in_recovery;
       return {
         facts,
-        standbys: primary ? await standbys(sql) : [],
-        slots: primary ? await replicationSlots(sql) : [],
-        beats: toBeats(await latestBeatsQuery(orm).execute()),
+        standbys: primary ? await queries.standbys.execute() : [],
+        slots: primary ? await queries.replicationSlots.execute() : [],
+        beats: toBeats(await queries.latestBeats.execute()),
       };
     },
     { idempotent: true },
@@ -77,16 +66,13 @@ async function readPrimary(db: DatabaseClients): Promise<PrimaryView> {
 export async function readEndpoint({ endpoint, client }: ReplicaEndpoint): Promise<EndpointView> {
   try {
     const read = await client.query(
-      ({ sql }) =>
-        sql.begin('read only', async (transaction) => {
-          const onOne = transaction as unknown as Sql;
-          const [facts] = await hostFacts(onOne);
+      (pool) =>
+        readOnly(pool, async (queries) => {
+          const [facts] = await queries.hostFacts.execute();
           if (!facts) throw new Error(`no facts from ${endpoint}`);
-          const [receiver] = facts.in_recovery ? await walReceiver(onOne) : [];
+          const [receiver] = facts.in_recovery ? await queries.walReceiver.execute() : [];
           // A server of another cluster may not have the table at all.
-          const beats = facts.has_heartbeats
-            ? await latestBeatsQuery(drizzleOnTransaction(sql, transaction)).execute()
-            : [];
+          const beats = facts.has_heartbeats ? await queries.latestBeats.execute() : [];
           return { facts, walReceiver: receiver ?? null, beats: toBeats(beats) };
         }),
       { idempotent: true },
@@ -112,7 +98,9 @@ export async function readPrimaryStandbys(
 ): Promise<StandbyRow[]> {
   const until = beat.committedAt + settings.maxLagMs;
   for (;;) {
-    const rows = await db.primary.query(({ sql }) => standbys(sql), { idempotent: true });
+    const rows = await db.primary.query(({ queries }) => queries.standbys.execute(), {
+      idempotent: true,
+    });
     const behind = rows.filter(
       (row) =>
         !settings.ignoredStandbys.includes(row.application_name) &&
