@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { readDockerfile } from './support/image.js';
 import { ROOT } from './support/process.js';
@@ -59,6 +60,101 @@ describe('the import direction', () => {
       .filter(({ file, folder }) => folder !== file.split('/')[0])
       .map(({ file, specifier }) => `${file} → ${specifier}`);
     expect(ours).toEqual([]);
+  });
+});
+
+// Every SQL statement lives in db/ (DESIGN.md): the service's other folders
+// reach the database through db/'s prepared statements, never with SQL of
+// their own. What counts as SQL here: a template tagged `sql`, `transaction`
+// or `tx` (postgres.js, Drizzle); postgres.js's unsafe(), begin(), reserve()
+// or savepoint(); Drizzle's `sql` (or sql.raw); and SQL words in any string
+// or template literal.
+const SERVICE = ['config', 'db', 'functions', 'http', 'log', 'replication', 'secrets', 'server'];
+const SQL_HOME = 'db';
+const SQL_TAGS = /^(?:sql|transaction|tx)$/;
+const DRIVER_CALLS = new Set(['unsafe', 'begin', 'reserve', 'savepoint']);
+const SQL_WORDS =
+  /\bselect\s[\s\S]*?\bfrom\s|\binsert\s+into\s|\bupdate\s+[\w."]+\s+set\s|\bdelete\s+from\s/i;
+
+function scriptsOf(folder: string): string[] {
+  return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.(?:ts|js|mjs)$/.test(file))
+    .map((file) => join(folder, file));
+}
+
+/** Every place in a file that holds SQL or sends it, as `file:line what`. */
+function sqlIn(file: string, text = readFileSync(join(ROOT, file), 'utf8')): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const at = (node: ts.Node, what: string) => {
+    const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
+    found.push(`${file}:${line + 1} ${what}`);
+  };
+  const textOf = (node: ts.TemplateLiteral) =>
+    ts.isNoSubstitutionTemplateLiteral(node)
+      ? node.text
+      : [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' ? ');
+  const visit = (node: ts.Node): void => {
+    if (ts.isTaggedTemplateExpression(node)) {
+      const tag = node.tag.getText(source);
+      if (SQL_TAGS.test(tag.split('.').pop() ?? '')) at(node, `${tag}\` tagged template`);
+    } else if (ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
+      if (SQL_WORDS.test(textOf(node))) at(node, 'SQL in a template literal');
+    } else if (ts.isStringLiteral(node) && !ts.isImportDeclaration(node.parent)) {
+      if (SQL_WORDS.test(node.text)) at(node, 'SQL in a string');
+    } else if (ts.isPropertyAccessExpression(node)) {
+      const name = node.name.text;
+      if (DRIVER_CALLS.has(name) && ts.isCallExpression(node.parent)) at(node, `.${name}()`);
+      if (name === 'raw' && node.expression.getText(source) === 'sql') at(node, 'sql.raw');
+    } else if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const from = node.moduleSpecifier.text;
+      const names = node.importClause?.namedBindings;
+      if (
+        /^drizzle-orm(?:\/|$)/.test(from) &&
+        names &&
+        ts.isNamedImports(names) &&
+        names.elements.some((e) => (e.propertyName ?? e.name).text === 'sql')
+      ) {
+        at(node, `sql from ${from}`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('SQL', () => {
+  it('finds SQL wherever it is written', () => {
+    const cases = [
+      'await sql`select 1`;',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: source code to scan
+      'await pool.sql`update country set name = ${name}`;',
+      'await transaction`begin`;',
+      'await sql.unsafe(text);',
+      'await pool.sql.begin("read only", work);',
+      "const q = 'select lsn from positions';",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: source code to scan
+      'const q = `delete from country where two_letter = ${code}`;',
+      "import { eq, sql } from 'drizzle-orm';",
+      'sql.raw(text);',
+    ];
+    for (const code of cases) expect(sqlIn('x.ts', code), code).not.toEqual([]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: source code to scan
+    const message = 'const message = `select a country ${code} on the page`;';
+    expect(sqlIn('x.ts', message)).toEqual([]);
+  });
+
+  it('is written in db/ only', () => {
+    const outside = SERVICE.filter((folder) => folder !== SQL_HOME)
+      .concat('synthetic')
+      .flatMap(scriptsOf)
+      .flatMap((file) => sqlIn(file));
+    expect(outside).toEqual([]);
+  });
+
+  it('sees the SQL of db/', () => {
+    expect(sqlIn('db/heartbeatQueries.ts').length).toBeGreaterThan(3);
   });
 });
 
