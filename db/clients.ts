@@ -37,7 +37,7 @@ const endpointQueries = (db: PostgresJsDatabase) => ({
 const samplerQueries = (db: PostgresJsDatabase) => ({ seen: seenQuery(db) });
 
 export type PrimaryHost = HostClient<ReturnType<typeof primaryQueries>>;
-/** The replica's statements: on its pool, or on one transaction (statements.ts). */
+/** The replica's statements: on its pool, or on one transaction (transaction.ts). */
 export type ReplicaQueries = ReturnType<typeof replicaQueries>;
 export type ReplicaHost = HostClient<ReplicaQueries>;
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReplicaHost, ReplicaQueries } from '../db/clients.js';
 import { replayTarget } from '../db/lsn.js';
-import { readOnly } from '../db/statements.js';
+import { readOnly } from '../db/transaction.js';
 
 const POLL_INTERVAL_MS = 5;
 

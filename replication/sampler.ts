@@ -3,7 +3,8 @@ import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import type { SeenRow } from '../db/heartbeatQueries.js';
 import { isRetryable } from '../db/sqlState.js';
-import { readOnly, type Statement } from '../db/statements.js';
+import type { Statement } from '../db/statements.js';
+import { readOnly } from '../db/transaction.js';
 import type { ReplicationEvent } from './failures.js';
 
 export interface SamplingSettings {

@@ -3,7 +3,7 @@ import type { DatabaseClients, ReplicaEndpoint } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { lsnToBytes } from '../db/lsn.js';
 import type { HostFacts, SlotRow, StandbyRow, WalReceiverRow } from '../db/replicationQueries.js';
-import { readOnly } from '../db/statements.js';
+import { readOnly } from '../db/transaction.js';
 
 export interface Beats {
   /** Latest heartbeat sequence per prober, as this host sees it. */
