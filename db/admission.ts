@@ -1,8 +1,8 @@
 import { atDeadline, DeadlineExceeded } from './deadline.js';
 
-export type Release = () => void;
+type Release = () => void;
 
-export interface Admission {
+interface Admission {
   /** Enters at once, or undefined when every place is taken. */
   tryEnter(): Release | undefined;
   /** Waits for a place until `deadlineAt` (epoch ms); rejects with DeadlineExceeded after. */

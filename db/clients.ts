@@ -76,7 +76,7 @@ export interface PasswordSource {
 // open connections as they are needed: an api instance never opens more than
 // CALLER_WINDOWS. Reads of its state get one connection of their own.
 export const CALLER_WINDOWS = 2;
-export const SCHEDULED_WINDOWS = 2;
+const SCHEDULED_WINDOWS = 2;
 export const MAX_WINDOWS = CALLER_WINDOWS + SCHEDULED_WINDOWS;
 const ENDPOINT_READ_POOL_MAX = 1;
 

@@ -7,9 +7,7 @@ import { holdPool, openPool, type Pool, type PoolSettings } from './pool.js';
 import { connectionRetryDelay, mayRetryAuthentication } from './retryPolicy.js';
 import { driverErrorOf, unavailableReason } from './sqlState.js';
 
-export type { Pool };
-
-export interface HostSettings extends PoolSettings {
+interface HostSettings extends PoolSettings {
   role: HostRole;
   /** `host:port`, named in errors, for a replica verified on its own. */
   endpoint?: string;
@@ -17,7 +15,7 @@ export interface HostSettings extends PoolSettings {
   onAuthenticationFailure?: () => Promise<boolean>;
 }
 
-export interface QueryOptions {
+interface QueryOptions {
   /** Safe to run again: retried on a connection-level error (a terminated backend). */
   idempotent?: boolean;
   /** A longer deadline for work that polls (the replication check); default DB_QUERY_TIMEOUT_MS. */

@@ -6,7 +6,7 @@ import type { DatabaseConfig } from '../config/config.js';
 import { sslOption } from './pool.js';
 
 // Beside db/ in the source tree and beside dist/db/ in the built image.
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 // Any constant works; it only has to be the same for every run of this service.
 const MIGRATION_LOCK_KEY = 7_403_118_290;

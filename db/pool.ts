@@ -87,7 +87,7 @@ export function openPool<Queries>(
   return { sql, queries: prepareQueries(drizzle({ client: sql })) };
 }
 
-export interface PoolHolder<Queries> {
+interface PoolHolder<Queries> {
   current(): Pool<Queries>;
   /** Replaces `pool` with a new one, once, and destroys it. */
   retire(pool: Pool<Queries>): void;

@@ -1,7 +1,7 @@
 // What a failed query means for availability. Drizzle wraps driver errors
 // ("Failed query: …"), so the SQLSTATE may be on err.cause rather than err.
 
-export interface DriverError {
+interface DriverError {
   code?: string;
   constraint_name?: string;
   message: string;

@@ -5,10 +5,11 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 // Every statement of db/ is a Drizzle prepared query, built once per pool
 // when the pool opens (clients.ts says which pool runs which), then run with
 // `.execute(values)`: on the pool, or on one transaction of it through
-// readOnly() (transaction.ts), the same objects and the same call. Its SQL text is built
-// once; postgres.js prepares it (a named statement, cached by its text) on
-// each connection the first time it runs there. A Drizzle query built per
-// request costs about half the throughput of a prepared one (DESIGN.md).
+// readOnly() (transaction.ts), the same objects and the same call. Its SQL
+// text is built once; postgres.js prepares it (a named statement, cached by
+// its text) on each connection the first time it runs there. A Drizzle query
+// built per request costs about half the throughput of a prepared one
+// (DESIGN.md).
 
 /** A statement whose rows are `Row`s. */
 export type Statement<Row> = PgPreparedQuery<{ execute: Row[]; all: unknown; values: unknown }>;
