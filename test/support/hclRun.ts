@@ -2,8 +2,16 @@
 // definition as each service gets it (for_each over local.services), and the
 // environment of each service and of the migration job.
 import { expect } from 'vitest';
-import { type Block, blocks, expressionText, map } from './hcl.js';
-import { locals, only, resource } from './hclConfig.js';
+import { type Block, blocks, expressionText, type HclScope, map, Reference } from './hcl.js';
+import {
+  type ExpandedInstance,
+  expandedInstances,
+  locals,
+  only,
+  resource,
+  scopeOf,
+  variables,
+} from './hclConfig.js';
 
 /** The Cloud Run services: keys of the run module's local.services, one definition for both. */
 export const CLOUD_RUN_SERVICES = ['api', 'check'];
@@ -90,4 +98,27 @@ export function serviceTemplate(service: string): Block {
       forService(value, service),
     ]),
   );
+}
+
+/** A deployer account, for deployer.tf's optional grants. */
+export const DEPLOYER = 'cloud-build@my-project.iam.gserviceaccount.com';
+
+/**
+ * The run module's scope: deployer_service_account set (or null), and
+ * var.secret_ids.X left as references written `${var.secret_ids.X}` however
+ * they are read (`var.secret_ids[each.value.secret]` too).
+ */
+export function runScope(deployer: string | null = DEPLOYER): HclScope {
+  const type = String(variables('run').get('secret_ids')?.type);
+  const ids = [...type.matchAll(/(\w+)\s*=\s*string/g)].map((m) => m[1] ?? '');
+  expect(ids.length, 'var.secret_ids is an object of strings').toBeGreaterThan(0);
+  return scopeOf('run', {
+    deployer_service_account: deployer,
+    secret_ids: Object.fromEntries(ids.map((id) => [id, new Reference(`var.secret_ids.${id}`)])),
+  });
+}
+
+/** Every secret grant of the run module, per instance, as the provider gets it. */
+export function secretGrants(scope: HclScope = runScope()): ExpandedInstance[] {
+  return expandedInstances('run', 'google_secret_manager_secret_iam_member', scope);
 }

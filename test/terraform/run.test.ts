@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { blocks, expressionText, map, strings } from '../support/hcl.js';
 import {
+  checkMoves,
   defaultOf,
   evaluate,
   files,
@@ -22,6 +23,8 @@ import {
   CLOUD_RUN_SERVICES,
   forService,
   jobEnv,
+  runScope,
+  secretGrants,
   serviceDefinition,
   serviceEnv,
   serviceEnvBlock,
@@ -98,14 +101,23 @@ describe('terraform: Cloud Run', () => {
       ['api', 4],
       ['check', 2],
     ] as const) {
-      const grants = resources('google_secret_manager_secret_iam_member').filter(
-        ({ module, body }) =>
-          module === 'run' && String(body.member).includes(`google_service_account.${service}.`),
+      // Each instance: depends_on names their resource.
+      const grants = secretGrants().filter(({ body }) =>
+        String(body.member).includes(`google_service_account.${service}.`),
       );
       expect(grants, service).toHaveLength(count);
       for (const { name } of grants) {
         expect(dependsOn, service).toContain(`\${google_secret_manager_secret_iam_member.${name}}`);
       }
+    }
+    // And the job after its own.
+    const job = strings(resource('run', 'google_cloud_run_v2_job', 'migrate').depends_on);
+    const migrate = secretGrants().filter(({ body }) =>
+      String(body.member).includes('google_service_account.migrate.'),
+    );
+    expect(migrate).toHaveLength(2);
+    for (const { name } of migrate) {
+      expect(job).toContain(`\${google_secret_manager_secret_iam_member.${name}}`);
     }
   });
 
@@ -117,16 +129,9 @@ describe('terraform: Cloud Run', () => {
         `\${google_cloud_run_v2_service.this["${service}"]}`,
       ]);
     }
-    // Every target exists: a move to nothing would plan a destroy.
-    for (const [, to] of moved) {
-      const target = String(to).match(/^\$\{(\w+)\.(\w+)(?:\["(\w+)"\])?\}$/);
-      expect(target, String(to)).not.toBeNull();
-      const body = resource('run', target?.[1] ?? '', target?.[2] ?? '');
-      if (target?.[3] !== undefined) {
-        const instances = String(body.for_each).match(/^\$\{local\.(\w+)\}$/)?.[1] ?? '';
-        expect(Object.keys(map(locals('run'), instances)), String(to)).toContain(target[3]);
-      }
-    }
+    // Every target exists, an instance its for_each evaluates to: a move to
+    // nothing would plan a destroy (the secret grants' moves too).
+    expect(checkMoves('run', runScope())).toHaveLength(moved.length);
     // Nothing else refers to the old addresses.
     for (const { file, text } of files) {
       const outsideMoved = text.replace(/^moved \{[\s\S]*?^\}/gm, '');

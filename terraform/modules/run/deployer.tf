@@ -37,18 +37,23 @@ resource "google_service_account_iam_member" "deployer_act_as" {
   member             = local.deployer
 }
 
-resource "google_secret_manager_secret_iam_member" "deployer_basic_auth_username" {
-  count     = local.deploy ? 1 : 0
+# The Basic credentials, for the synthetic check.
+resource "google_secret_manager_secret_iam_member" "deployer" {
+  for_each = local.deploy ? toset(["basic_auth_username", "basic_auth_password"]) : toset([])
+
   project   = var.project_id
-  secret_id = var.secret_ids.basic_auth_username
+  secret_id = var.secret_ids[each.key]
   role      = "roles/secretmanager.secretAccessor"
   member    = local.deployer
 }
 
-resource "google_secret_manager_secret_iam_member" "deployer_basic_auth_password" {
-  count     = local.deploy ? 1 : 0
-  project   = var.project_id
-  secret_id = var.secret_ids.basic_auth_password
-  role      = "roles/secretmanager.secretAccessor"
-  member    = local.deployer
+# Two counted resources before: their one instance each moves to its key.
+moved {
+  from = google_secret_manager_secret_iam_member.deployer_basic_auth_username[0]
+  to   = google_secret_manager_secret_iam_member.deployer["basic_auth_username"]
+}
+
+moved {
+  from = google_secret_manager_secret_iam_member.deployer_basic_auth_password[0]
+  to   = google_secret_manager_secret_iam_member.deployer["basic_auth_password"]
 }

@@ -54,8 +54,6 @@ resource "google_cloud_run_v2_job" "migrate" {
     ]
   }
 
-  depends_on = [
-    google_secret_manager_secret_iam_member.migrate_db_password,
-    google_secret_manager_secret_iam_member.migrate_postgres_ca,
-  ]
+  # Its two grants, with the services' (one resource for all eight).
+  depends_on = [google_secret_manager_secret_iam_member.runtime]
 }

@@ -112,18 +112,11 @@ resource "google_cloud_run_v2_service" "this" {
   }
 
   # A revision that cannot read its secrets never becomes ready. depends_on
-  # holds for every instance of a for_each resource, so both services wait
-  # for all six grants: the api for its four, the check for its two, and
-  # each for the other's too, which only orders creation (nothing is granted
-  # by it).
-  depends_on = [
-    google_secret_manager_secret_iam_member.api_db_password,
-    google_secret_manager_secret_iam_member.api_basic_auth_username,
-    google_secret_manager_secret_iam_member.api_basic_auth_password,
-    google_secret_manager_secret_iam_member.api_postgres_ca,
-    google_secret_manager_secret_iam_member.check_db_password,
-    google_secret_manager_secret_iam_member.check_postgres_ca,
-  ]
+  # names a whole resource and holds for every instance of a for_each one,
+  # so both services wait for all eight runtime grants: the api for its four,
+  # the check for its two, and each for the other's and the job's too, which
+  # only orders creation (nothing is granted by it).
+  depends_on = [google_secret_manager_secret_iam_member.runtime]
 }
 
 # The two services were two resources before they shared one definition:
