@@ -1,7 +1,7 @@
 import { startFakeSecretManager } from '../dev/fakeSecretManager.js';
 import { freePort } from '../dev/freePort.js';
 import { APP, type TestPair } from '../test/support/testPair.js';
-import { FRAMEWORK_CLI, stop, timeToFirst200 } from './startProcess.js';
+import { FRAMEWORK_CLI, serverArgs, stop, timeToFirst200 } from './startProcess.js';
 
 export interface ColdStartResult {
   name: string;
@@ -38,14 +38,14 @@ export async function measureColdStarts(pair: TestPair, runs: number): Promise<C
     },
     {
       name: 'service, plain env',
-      args: ['dist/server/main.js'],
+      args: serverArgs(),
       env: baseEnv,
       path: '/country/US',
       headers: { authorization },
     },
     {
       name: 'service, secrets from Secret Manager',
-      args: ['dist/server/main.js'],
+      args: serverArgs(),
       env: {
         ...baseEnv,
         SECRET_MANAGER_EMULATOR_HOST: fake.address,
@@ -63,7 +63,7 @@ export async function measureColdStarts(pair: TestPair, runs: number): Promise<C
   if (baselineDist) {
     cases.push({
       name: 'baseline build, plain env',
-      args: [`${baselineDist}/server/main.js`],
+      args: serverArgs(baselineDist),
       env: baseEnv,
       path: '/country/US',
       headers: { authorization },

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
-import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
+import { FRAMEWORK_CLI, median, serverArgs, stop, timeToFirst200 } from './startProcess.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
 const BASELINE_DIST = process.env.BASELINE_DIST;
@@ -25,8 +25,8 @@ const pair = await startTestPair({ standbys: 2 });
 const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
 const env = { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env };
 const builds = {
-  'this build': ['dist/server/main.js'],
-  baseline: [`${BASELINE_DIST}/server/main.js`],
+  'this build': serverArgs(),
+  baseline: serverArgs(BASELINE_DIST),
   'hello world': [FRAMEWORK_CLI, '--target=helloWorld', '--source=bench/helloWorld.cjs'],
 };
 type Build = keyof typeof builds;

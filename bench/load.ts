@@ -12,7 +12,7 @@ import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { measureColdStarts } from './coldStartCases.js';
 import { measureProbeStart } from './probeStart.js';
-import { FRAMEWORK_CLI, median, stop, timeToFirst200 } from './startProcess.js';
+import { FRAMEWORK_CLI, median, serverArgs, stop, timeToFirst200 } from './startProcess.js';
 import { measureWindow } from './windowCost.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
@@ -54,7 +54,7 @@ async function serve(
   return { child, url: `http://127.0.0.1:${port}` };
 }
 const service = await serve(
-  ['dist/server/main.js'],
+  serverArgs(),
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
   '/status',
 );
@@ -64,7 +64,7 @@ const service = await serve(
 const BASELINE_DIST = process.env.BASELINE_DIST;
 const baselineBuild = BASELINE_DIST
   ? await serve(
-      [`${BASELINE_DIST}/server/main.js`],
+      serverArgs(BASELINE_DIST),
       { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
       '/status',
     )
@@ -213,7 +213,7 @@ await Promise.all([
 const LATE_MS = 1000;
 await setApplyDelay(LATE_MS);
 const checker = await serve(
-  ['dist/server/main.js'],
+  serverArgs(),
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
   '/status',
 );
@@ -246,7 +246,7 @@ console.log(
   `method: ${LOAD_GENERATOR}, ${CONNECTIONS} connections (replication check: 1), keep-alive; ` +
     `a 2 s warm-up per case, then ${ROUNDS} rounds of ${DURATION} s per case, every other round in reverse order; ` +
     `medians; × hello = this case's median / the hello world's median in this run; ` +
-    `server: node dist/server/main.js (NODE_ENV=production), DB_POOL_MAX=10\n`,
+    `server: node ${serverArgs().join(' ')} (the image's CMD; NODE_ENV=production), DB_POOL_MAX=10\n`,
 );
 console.log('| case | req/s | × hello | p50 ms | p99 ms | errors | peak conns primary/replica |');
 console.log('|---|---|---|---|---|---|---|');

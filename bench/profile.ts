@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
-import { stop, timeToFirst200 } from './startProcess.js';
+import { serverArgs, stop, timeToFirst200 } from './startProcess.js';
 import { runLoad } from './wrk.js';
 
 const DURATION = Number(process.env.PROFILE_DURATION ?? 10);
@@ -70,7 +70,7 @@ async function profiled(name: string, work: (url: string) => Promise<void>): Pro
   const dir = join(DIR, name.split(' ')[0] ?? name);
   const port = await freePort();
   const { child, ms } = await timeToFirst200(
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`, `${DIST}/server/main.js`],
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...serverArgs(DIST)],
     { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env, PORT: String(port) },
     `http://127.0.0.1:${port}/country/US`,
     { authorization },

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
-import { stop, timeToFirst200 } from './startProcess.js';
+import { serverArgs, stop, timeToFirst200 } from './startProcess.js';
 import { runMixed } from './wrk.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
@@ -27,7 +27,7 @@ const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pa
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const { child } = await timeToFirst200(
-  ['dist/server/main.js'],
+  serverArgs(),
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env, PORT: String(port) },
   `${base}/status`,
 );

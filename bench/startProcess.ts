@@ -1,7 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const FRAMEWORK_CLI = 'node_modules/@google-cloud/functions-framework/build/src/main.js';
+
+/**
+ * The node arguments the image's CMD runs the server with (its V8 flags
+ * included), with its dist/ replaced by `dist`: the benchmarks measure what
+ * the container runs.
+ */
+export function serverArgs(dist = 'dist'): string[] {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const [program, ...args] = JSON.parse(
+    /^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]',
+  ) as string[];
+  if (program !== 'node') throw new Error(`the Dockerfile's CMD runs ${program}, not node`);
+  return args.map((arg) => arg.replace(/^dist\//, `${dist}/`));
+}
 
 export interface TimedStart {
   child: ChildProcess;
