@@ -264,11 +264,20 @@ export function dashboardJson(count = 3): Block {
   return value as Block;
 }
 
-/** The dashboard's widgets (grid layout). */
+/** The dashboard's tiles (mosaic layout): each widget and where it sits. */
+export function dashboardTiles(dashboard: Block): Block[] {
+  expect(Object.keys(dashboard), 'the deprecated gridLayout').not.toContain('gridLayout');
+  const tiles = map(dashboard, 'mosaicLayout').tiles;
+  expect(Array.isArray(tiles), 'mosaicLayout.tiles').toBe(true);
+  return Array.isArray(tiles) ? tiles.filter(isBlock) : [];
+}
+
+/** The dashboard's widgets, tile by tile. */
 export function dashboardWidgets(dashboard: Block): Block[] {
-  const widgets = map(dashboard, 'gridLayout').widgets;
-  expect(Array.isArray(widgets), 'gridLayout.widgets').toBe(true);
-  return Array.isArray(widgets) ? widgets.filter(isBlock) : [];
+  return dashboardTiles(dashboard).map((tile) => {
+    expect(isBlock(tile.widget), 'a tile holds a widget').toBe(true);
+    return map(tile, 'widget');
+  });
 }
 
 /** A chart's data set with what it reads: its filter and aggregation. */

@@ -2,13 +2,15 @@
 // The monitoring module's dashboard: what each chart reads, evaluated from its
 // jsonencode(…) for several instance counts.
 
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hclValue, objectOf } from '../support/hcl.js';
-import { moduleCalls, outputs, resource, variables } from '../support/hclConfig.js';
+import { type Block, hclValue, map, objectOf, written } from '../support/hcl.js';
+import { files, moduleCalls, outputs, resource, variables } from '../support/hclConfig.js';
 import {
   allFilters,
   allStrings,
   dashboardJson,
+  dashboardTiles,
   dashboardWidgets,
   dataSets,
   definedMetrics,
@@ -18,6 +20,25 @@ import {
   references,
   sampleInstances,
 } from '../support/hclMonitoring.js';
+
+/** The charts, row by row as the header of dashboard.tf draws them: left, right. */
+const ROWS = [
+  [
+    'Freshness SLO: heartbeats visible within ${var.slo_target_ms} ms over ${var.slo_rolling_period_days} days, by position',
+    'Freshness SLO: error budget left, by position',
+  ],
+  [
+    'Replica lag p50 per run (ms), by position and instance',
+    'Replica lag p99 per run (ms), by position and instance',
+  ],
+  ['Failed replication checks by type', 'Runs that found a lost slot, and failovers'],
+  ['api requests per second, by response class', 'api request latency p50 and p99 (ms)'],
+  ['api 5xx responses per second', 'Instances of the api and check services'],
+];
+
+/** The mosaic's grid: 48 columns, two charts a row, each 24 columns wide and 16 high. */
+const COLUMNS = 48;
+const TILE = { width: 24, height: 16 };
 
 describe('terraform: dashboard', () => {
   it("charts each replica position's p50 and p99 lag: one data set per position and statistic, named by its instance", () => {
@@ -142,5 +163,70 @@ describe('terraform: dashboard', () => {
       '${google_monitoring_dashboard.replication.id}',
     );
     expect(outputs('').get('dashboard_id')?.value).toBe('${module.monitoring.dashboard_id}');
+  });
+
+  it('lays the charts out on a mosaic of 48 columns (not the deprecated gridLayout): two a row, 24 × 16 tiles, no overlap, no gap', () => {
+    for (const count of [1, 3, 6]) {
+      const dashboard = dashboardJson(count);
+      expect(Object.keys(dashboard).sort()).toEqual(['displayName', 'mosaicLayout']);
+      expect(map(dashboard, 'mosaicLayout').columns).toBe(COLUMNS);
+      const tiles = dashboardTiles(dashboard);
+      expect(tiles).toHaveLength(2 * ROWS.length);
+      tiles.forEach((tile, index) => {
+        const where = `tile ${index} (${String(map(tile, 'widget').title)})`;
+        expect(Object.keys(tile).sort(), where).toEqual([
+          'height',
+          'widget',
+          'width',
+          'xPos',
+          'yPos',
+        ]);
+        // In reading order: row by row, left then right.
+        expect(tile, where).toMatchObject({
+          xPos: (index % 2) * TILE.width,
+          yPos: Math.floor(index / 2) * TILE.height,
+          ...TILE,
+        });
+        expect(Number(tile.xPos) + Number(tile.width), where).toBeLessThanOrEqual(COLUMNS);
+      });
+      // No two tiles overlap.
+      const overlap = (a: Block, b: Block) =>
+        Number(a.xPos) < Number(b.xPos) + Number(b.width) &&
+        Number(b.xPos) < Number(a.xPos) + Number(a.width) &&
+        Number(a.yPos) < Number(b.yPos) + Number(b.height) &&
+        Number(b.yPos) < Number(a.yPos) + Number(a.height);
+      tiles.forEach((a, i) => {
+        tiles.slice(i + 1).forEach((b, j) => {
+          expect(overlap(a, b), `tiles ${i} and ${i + 1 + j}`).toBe(false);
+        });
+      });
+    }
+    // Every tile written out, its place in figures and its widget by name.
+    const text = files.find((f) => f.file.endsWith(path.join('monitoring', 'dashboard.tf')))?.text;
+    const written = [
+      ...String(text).matchAll(
+        /^ {8}\{ xPos = \d+, yPos = \d+, width = \d+, height = \d+, widget = local\.\w+\.\w+ \},$/gm,
+      ),
+    ];
+    expect(written).toHaveLength(2 * ROWS.length);
+  });
+
+  it('keeps every chart, each on one tile, in the rows the header of dashboard.tf draws', () => {
+    for (const count of [1, 3, 6]) {
+      const scope = monitoringScope(count);
+      const widgets = dashboardWidgets(dashboardJson(count));
+      expect(widgets.map((w) => w.title)).toEqual(ROWS.flat());
+      // Every widget the locals define is placed once, and nothing else is.
+      const defined = ['slo_widgets', 'replica_lag_widgets', 'widgets'].flatMap((name) =>
+        Object.values(objectOf(hclValue(`\${local.${name}}`, scope), name)).map(written),
+      );
+      const byTitle = (a: unknown, b: unknown) =>
+        String((a as Block).title).localeCompare(String((b as Block).title));
+      expect(
+        widgets.map((w) => w.title),
+        `${count} instances: no widget twice`,
+      ).toEqual([...new Set(widgets.map((w) => w.title))]);
+      expect([...widgets].sort(byTitle), `${count} instances`).toEqual(defined.sort(byTitle));
+    }
   });
 });
