@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import type { ReplicaHost, ReplicaQueries } from '../db/clients.js';
-import { HttpProblem } from '../http/problem.js';
-import { notFound } from '../http/problems.js';
+import { notFound, replicaBehind } from '../http/problems.js';
 import { operation, type Reply, type Route } from '../http/route.js';
 import { readAtLeast } from '../replication/readYourWrites.js';
 import * as answer from './answers.js';
@@ -29,14 +28,7 @@ async function readReplica(
   const waitMs = query.wait_ms ?? DEFAULT_WAIT_MS;
   const consistent = await readAtLeast(replica, query.min_lsn, waitMs, read);
   if (!consistent.reached) {
-    throw new HttpProblem({
-      status: 503,
-      type: 'replica-behind',
-      title: 'Service Unavailable',
-      detail: `the replica had not replayed ${query.min_lsn} after ${waitMs} ms`,
-      headers: { 'Retry-After': '1' },
-      extensions: { min_lsn: query.min_lsn, replica_lsn: consistent.replicaLsn },
-    });
+    throw replicaBehind(query.min_lsn, waitMs, consistent.replicaLsn);
   }
   return { rows: consistent.result, lsn: consistent.replicaLsn };
 }

@@ -1,5 +1,6 @@
 import * as functions from '@google-cloud/functions-framework';
 import type { FunctionTarget } from '../config/options.js';
+import { CONSTRAINT_FIELDS } from '../db/schema.js';
 import type { Route } from '../http/route.js';
 import { createRouter } from '../http/router.js';
 import { apiRoutes } from './api.js';
@@ -30,7 +31,11 @@ export function registerFunctions(deps: ServiceDependencies): void {
   for (const [target, routes] of Object.entries(TARGETS)) {
     functions.http(
       target,
-      createRouter(routes(deps), { ...deps, observe: deps.metrics.observeRequest }),
+      createRouter(routes(deps), {
+        ...deps,
+        observe: deps.metrics.observeRequest,
+        constraintFields: CONSTRAINT_FIELDS,
+      }),
     );
   }
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import * as v from 'valibot';
 import { CALLER_WINDOWS, MAX_WINDOWS } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { HttpProblem, PROBLEM_TYPE_PREFIX } from '../http/problem.js';
+import { PROBLEM_TYPE_PREFIX } from '../http/problem.js';
+import { replicationFailed, windowsBusy } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
 import { traceFields } from '../log/trace.js';
 import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
@@ -11,7 +12,6 @@ import { checkProblem, checkReport, FAILURE_TYPES } from '../replication/reportS
 import { acquireWindow, type WindowKind, windowLimit } from '../replication/windowRegistry.js';
 import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
-import { replicationProblem } from './replicationProblem.js';
 import { fieldPath, integerParameter } from './schemas.js';
 
 const MAX_WINDOW_MS = 15 * 60 * 1000;
@@ -101,7 +101,7 @@ export function heartbeatLogFields(result: CheckResult, maxLagMs: number) {
   }));
 }
 
-const windowsBusy = v.strictObject({
+const windowsBusyProblem = v.strictObject({
   type: v.literal(`${PROBLEM_TYPE_PREFIX}windows-busy`),
   title: v.string(),
   status: v.literal(503),
@@ -152,13 +152,9 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
   // Each running window polls each replica on a connection of its own; more
   // would queue for one, and queueing would read as lag.
   const busy = () =>
-    new HttpProblem({
-      status: 503,
-      type: 'windows-busy',
-      title: 'Service Unavailable',
-      detail: `${windowLimit(kind)} sampling windows of ${kind === 'caller' ? 'callers' : 'this service'} are already running in this instance; retry when one ends`,
-      headers: { 'Retry-After': '10' },
-    });
+    windowsBusy(
+      `${windowLimit(kind)} sampling windows of ${kind === 'caller' ? 'callers' : 'this service'} are already running in this instance; retry when one ends`,
+    );
 
   // The window goes to the history the live page reads; while the primary is
   // down it cannot, and the log line (which carries every figure) says so.
@@ -202,7 +198,7 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             503: {
               description: `The named replication failure, with the figures read so far; or windows-busy: ${CALLER_WINDOWS} callers' windows (${MAX_WINDOWS} in all) already run in this instance`,
               problem: true,
-              schema: v.union([checkProblem, windowsBusy]),
+              schema: v.union([checkProblem, windowsBusyProblem]),
             },
           },
           async handle({ query, req }) {
@@ -234,7 +230,7 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             }
             Object.assign(result.report, history);
             if (!result.ok)
-              throw replicationProblem('Replication check failed', result.failures, result.report);
+              throw replicationFailed('Replication check failed', result.failures, result.report);
             return { status: 200, body: result.report };
           },
         }),

@@ -1,10 +1,10 @@
 import * as v from 'valibot';
+import { replicationFailed } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
 import { replicationHealth } from '../replication/health.js';
 import { healthProblem, healthReport } from '../replication/reportSchema.js';
 import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
-import { replicationProblem } from './replicationProblem.js';
 import { integerParameter } from './schemas.js';
 
 const thresholds = v.strictObject({
@@ -43,7 +43,7 @@ export function replicationStatusRoutes(deps: ServiceDependencies): Route[] {
             });
             deps.metrics.recordTopology(health.report);
             if (!health.ok)
-              throw replicationProblem('Replication unhealthy', health.failures, health.report);
+              throw replicationFailed('Replication unhealthy', health.failures, health.report);
             return { status: 200, body: health.report };
           },
         }),

@@ -1,20 +1,27 @@
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { CONSTRAINT_FIELDS } from '../db/schema.js';
 import { driverErrorOf } from '../db/sqlState.js';
 import { HttpProblem } from './problem.js';
 import { conflict, internalError, invalidRequest, serviceUnavailable } from './problems.js';
 
 /**
  * The one place that turns any error into the problem a client sees.
- * `unexpected` marks errors that are bugs, not client or host trouble: they are logged.
+ * `unexpected` marks errors that are bugs, not client or host trouble: they
+ * are logged. `constraintFields` names the request field a database
+ * constraint is about (functions/ knows the tables; this layer does not).
  */
-export function errorToProblem(error: unknown): { problem: HttpProblem; unexpected: boolean } {
+export function errorToProblem(
+  error: unknown,
+  constraintFields: Readonly<Record<string, string>> = {},
+): { problem: HttpProblem; unexpected: boolean } {
   if (error instanceof HttpProblem) return { problem: error, unexpected: false };
   if (error instanceof DatabaseUnavailableError) {
     return { problem: serviceUnavailable(error.message, { host: error.role }), unexpected: false };
   }
   const driverError = driverErrorOf(error);
-  const field = CONSTRAINT_FIELDS[driverError?.constraint_name ?? ''] ?? 'body';
+  const constraint = driverError?.constraint_name;
+  const field =
+    (constraint && Object.hasOwn(constraintFields, constraint) && constraintFields[constraint]) ||
+    'body';
   switch (driverError?.code) {
     case '23505':
       return {

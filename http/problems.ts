@@ -1,7 +1,8 @@
+import type { CheckReport, Failure, HealthReport } from '../replication/reportSchema.js';
 import { type FieldError, HttpProblem } from './problem.js';
 
-// The problems the HTTP layer raises itself; database failures are mapped in
-// errorToProblem.ts.
+// Every problem the service answers, by type; errorToProblem.ts maps errors
+// onto them.
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -80,3 +81,42 @@ export const internalError = () =>
     title: 'Internal Server Error',
     detail: 'the request failed unexpectedly; the error has been logged',
   });
+
+export const replicaBehind = (minLsn: string, waitMs: number, replicaLsn: string | null) =>
+  new HttpProblem({
+    status: 503,
+    type: 'replica-behind',
+    title: 'Service Unavailable',
+    detail: `the replica had not replayed ${minLsn} after ${waitMs} ms`,
+    headers: { 'Retry-After': '1' },
+    extensions: { min_lsn: minLsn, replica_lsn: replicaLsn },
+  });
+
+export const windowsBusy = (detail: string) =>
+  new HttpProblem({
+    status: 503,
+    type: 'windows-busy',
+    title: 'Service Unavailable',
+    detail,
+    headers: { 'Retry-After': '10' },
+  });
+
+/**
+ * A failed replication check or health: a 503 named after the most
+ * fundamental failure (its type is the failure's), listing all of them and
+ * the figures read.
+ */
+export function replicationFailed(
+  title: string,
+  failures: Failure[],
+  report: CheckReport | HealthReport,
+): HttpProblem {
+  return new HttpProblem({
+    status: 503,
+    type: failures[0]?.type ?? 'replication-unhealthy',
+    title,
+    detail: failures.map((failure) => failure.detail).join('; '),
+    headers: { 'Retry-After': '10' },
+    extensions: { failures, ...report },
+  });
+}

@@ -29,6 +29,8 @@ export interface RouterOptions {
   observe?: (route: string, method: string, status: number, seconds: number) => void;
   /** Told of every request refused for its Basic credentials (ServiceDependencies' metrics). */
   metrics?: { observeAuthFailure(reason: AuthFailure): void };
+  /** The request field each database constraint is about, for a 400 or 409 that names it. */
+  constraintFields?: Readonly<Record<string, string>>;
 }
 
 /** The route label of a path no route matches. */
@@ -218,7 +220,7 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
         found.route.auth,
       );
     } catch (error) {
-      const { problem, unexpected } = errorToProblem(error);
+      const { problem, unexpected } = errorToProblem(error, options.constraintFields);
       if (unexpected) {
         options.log('ERROR', 'request failed unexpectedly', {
           method: req.method,

@@ -12,7 +12,7 @@ import { ConfigError, parseConfig } from '../config/config.js';
 import { createDatabaseClients, endpointName } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { createHeartbeatTable, hasHeartbeatTable } from '../db/heartbeatQueries.js';
-import { replicationProblem } from '../functions/replicationProblem.js';
+import { replicationFailed } from '../http/problems.js';
 import { runReplicationCheck } from '../replication/check.js';
 import {
   loadConfiguredSecrets,
@@ -214,7 +214,7 @@ try {
     // The HTTP answer's body: the report, or the 503 problem document.
     const body = result.ok
       ? result.report
-      : replicationProblem('Replication check failed', result.failures, result.report);
+      : replicationFailed('Replication check failed', result.failures, result.report);
     console.log(JSON.stringify(body, null, 2));
   } else if (format === 'nagios') console.log(nagiosLine(probed, thresholds));
   else console.log(table(probed, thresholds));

@@ -223,13 +223,11 @@ describe('the code path', () => {
     const source = readFileSync(join(ROOT, 'synthetic/probe.ts'), 'utf8');
     expect(source).toMatch(/import \{ runReplicationCheck \} from '\.\.\/replication\/check\.js'/);
     expect(source).toMatch(/runReplicationCheck\(/);
-    expect(source).toMatch(
-      /import \{ replicationProblem \} from '\.\.\/functions\/replicationProblem\.js'/,
-    );
+    expect(source).toMatch(/import \{ replicationFailed \} from '\.\.\/http\/problems\.js'/);
     expect(source).toMatch(/import \{ parseConfig|import \{ ConfigError, parseConfig \}/);
     expect(source).not.toMatch(/\b(select|insert|create table)\b/i);
     const http = readFileSync(join(ROOT, 'functions/replicationCheck.ts'), 'utf8');
     expect(http).toMatch(/runReplicationCheck\(/);
-    expect(http).toMatch(/replicationProblem\(/);
+    expect(http).toMatch(/replicationFailed\(/);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../db/errors.js';
 import { errorToProblem } from '../../http/errorToProblem.js';
 import { HttpProblem } from '../../http/problem.js';
@@ -8,19 +8,17 @@ import { notFound } from '../../http/problems.js';
 // arrive as postgres.js raises them, or wrapped by Drizzle ("Failed query: …")
 // with the SQLSTATE on `cause`.
 
-// The constraint → field map as db/schema.ts declares it, without loading
-// Drizzle's pg-core (seconds of CPU): the mapping's rules are tested here, the
-// constraint names against a real database in test/api.test.ts.
-vi.mock('../../db/schema.js', () => ({
-  CONSTRAINT_FIELDS: {
-    country_pkey: 'two_letter',
-    country_country_id_key: 'country_id',
-    country_two_letter_format: 'two_letter',
-    country_id_range: 'country_id',
-    country_name_length: 'name',
-    country_name_no_control_chars: 'name',
-  },
-}));
+// A constraint → field map as functions/ passes db/schema.ts's: the mapping's
+// rules are tested here, the constraint names against a real database in
+// test/api.test.ts.
+const CONSTRAINT_FIELDS = {
+  country_pkey: 'two_letter',
+  country_country_id_key: 'country_id',
+  country_two_letter_format: 'two_letter',
+  country_id_range: 'country_id',
+  country_name_length: 'name',
+  country_name_no_control_chars: 'name',
+};
 
 const PREFIX = 'urn:pg-replica-functions:problem:';
 const driver = (code: string, constraint_name?: string) =>
@@ -153,7 +151,7 @@ const cases: {
 
 describe('errorToProblem', () => {
   it.each(cases)('$name', ({ error, expectedStatus, expectedBody, unexpected, headers }) => {
-    const mapped = errorToProblem(error);
+    const mapped = errorToProblem(error, CONSTRAINT_FIELDS);
     expect(mapped.unexpected).toBe(unexpected);
     expect(mapped.problem).toBeInstanceOf(HttpProblem);
     expect(mapped.problem.status).toBe(expectedStatus);
@@ -162,6 +160,13 @@ describe('errorToProblem', () => {
     if (headers) expect(mapped.problem.init.headers).toMatchObject(headers);
     // Never the driver's message, SQL or a stack.
     expect(JSON.stringify(body)).not.toMatch(/driver error|Failed query|syntax|stack|at /);
+  });
+
+  it("names the body for a constraint the caller's map does not name, inherited names included", () => {
+    for (const constraint of ['constructor', '__proto__', 'toString', 'country_other']) {
+      const { problem } = errorToProblem(driver('23505', constraint), CONSTRAINT_FIELDS);
+      expect(problem.toJSON()).toMatchObject({ errors: [{ field: 'body' }] });
+    }
   });
 
   it('passes a problem through as the same object', () => {
