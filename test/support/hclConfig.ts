@@ -3,7 +3,7 @@
 // queries the tests make of it (resources, variables, outputs, locals,
 // module calls), with the evaluator of ./hcl.ts for what needs a value.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,12 @@ async function parseAll(): Promise<TfFile[]> {
   const partial = `${cache}.${process.pid}`;
   writeFileSync(partial, JSON.stringify(parsed.map((f) => f.json)));
   renameSync(partial, cache);
+  // The parses of earlier versions of terraform/ are no longer read.
+  for (const name of readdirSync(tmpdir())) {
+    if (/^pg-replica-hcl2json-\w+\.json$/.test(name) && name !== path.basename(cache)) {
+      rmSync(path.join(tmpdir(), name), { force: true });
+    }
+  }
   return parsed;
 }
 
