@@ -7,6 +7,7 @@ import {
   CALLER_WINDOWS_READ,
   readHistory,
 } from '../replication/history.js';
+import { historyAnswer } from '../replication/reportSchema.js';
 import { runningWindows } from '../replication/windowRegistry.js';
 import * as answer from './answers.js';
 import type { ServiceDependencies } from './dependencies.js';
@@ -62,6 +63,7 @@ export function historyRoutes(deps: ServiceDependencies): Route[] {
             200: {
               description:
                 'Windows that ended in the period, oldest first, and those running in this instance',
+              schema: historyAnswer,
             },
             400: answer.badRequest,
             401: answer.unauthorized,

@@ -1,6 +1,5 @@
 import type { PrimaryHost } from '../db/clients.js';
 import type { StoredWindow } from '../db/historyQueries.js';
-import type { WindowReplica } from '../db/schema.js';
 import type { CheckResult } from './check.js';
 import type { WindowKind } from './windowRegistry.js';
 
@@ -11,25 +10,22 @@ export function windowRecord(
   intervalMs: number,
   kind: WindowKind,
 ) {
-  const { interrupted } = result.report;
   return {
     prober: settings.prober,
     scheduled: kind === 'scheduled',
-    interrupted: typeof interrupted === 'string' ? interrupted : null,
+    interrupted: result.report.interrupted ?? null,
     startedAt: result.beatsAt[0] ?? Date.now(),
     ok: result.ok,
     intervalMs,
     thresholdMs: settings.maxLagMs,
     beatsAt: result.beatsAt,
-    replicas: result.replicas.map(
-      (replica): WindowReplica => ({
-        ...replica,
-        lags: result.lagsByBeat.get(replica.endpoint) ?? [],
-      }),
-    ),
+    replicas: result.replicas.map((replica) => ({
+      ...replica,
+      lags: result.lagsByBeat.get(replica.endpoint) ?? [],
+    })),
     failures: result.failures,
     events: result.events,
-    slots: (result.report.replication_slots ?? []) as Record<string, unknown>[],
+    slots: result.report.replication_slots,
   };
 }
 

@@ -1,4 +1,5 @@
 import { CALLER_WINDOWS, type DatabaseClients, MAX_WINDOWS } from '../db/clients.js';
+import type { RunningWindow } from './reportSchema.js';
 import type { Beat, Window, WindowObserver } from './sampler.js';
 
 /**
@@ -7,20 +8,7 @@ import type { Beat, Window, WindowObserver } from './sampler.js';
  * page's history is made of. `caller`: the api target's POST
  * /replication_check, Basic auth, anyone holding the credentials.
  */
-export type WindowKind = 'scheduled' | 'caller';
-
-/** A window still running in this process, with what it has measured so far. */
-export interface RunningWindow {
-  kind: WindowKind;
-  prober: string;
-  started_at: string;
-  samples: number;
-  interval_ms: number;
-  /** When each heartbeat was written (epoch ms), in order. */
-  beats_at: number[];
-  /** Per endpoint, one value per heartbeat of `beats_at`: null until it is measured. */
-  replicas: { endpoint: string; lags: (number | null)[] }[];
-}
+export type WindowKind = RunningWindow['kind'];
 
 interface Lease {
   /** Feeds the running window's figures; give it to the check. */
