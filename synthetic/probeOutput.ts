@@ -1,4 +1,4 @@
-import type { Failure } from '../replication/failures.js';
+import type { CheckReplica, Failure } from '../replication/reportSchema.js';
 
 // What the probe prints: a verdict in the Monitoring Plugins conventions
 // (exit 0/1/2/3, one status line, perfdata), or a table for a terminal.
@@ -11,22 +11,11 @@ export const EXIT_CODES: Record<ProbeStatus, number> = {
   UNKNOWN: 3,
 };
 
-export interface ProbeReplica {
-  endpoint: string;
-  ok: boolean;
-  application_name: string | null;
-  samples: number;
-  seen: number;
-  polls: number;
-  lag_ms: {
-    last: number | null;
-    p50: number | null;
-    p90: number | null;
-    p99: number | null;
-    max: number | null;
-  };
-  failures: { type: string; detail: string }[];
-}
+/** What the probe reads of each replica of the check's report. */
+export type ProbeReplica = Pick<
+  CheckReplica,
+  'endpoint' | 'ok' | 'application_name' | 'samples' | 'seen' | 'polls' | 'lag_ms' | 'failures'
+>;
 
 export interface ProbeResult {
   ok: boolean;

@@ -3,7 +3,7 @@
 // alert policies.
 
 import { describe, expect, it } from 'vitest';
-import { FAILURE_TYPES } from '../../replication/failures.js';
+import { FAILURE_TYPES } from '../../replication/reportSchema.js';
 import { type Block, blocks, expressionText, hclValue, map, strings } from '../support/hcl.js';
 import {
   checkMoves,
