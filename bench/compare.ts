@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
-import { FRAMEWORK_CLI, median, serverArgs, stop, timeToFirst200 } from './startProcess.js';
+import { FRAMEWORK_CLI, median, rssMb, serverArgs, stop, timeToFirst200 } from './startProcess.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
 const BASELINE_DIST = process.env.BASELINE_DIST;
@@ -75,6 +75,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
+const rssPeak = Object.fromEntries(names.map((build) => [build, rssMb(servers[build].child).peak]));
 await Promise.all(names.map((build) => stop(servers[build].child)));
 
 const cold: Record<string, number[]> = {};
@@ -104,6 +105,9 @@ for (const kind of ['GET /country/US', 'POST /country (409)']) {
   );
 }
 console.log(`| hello world | ${hello.toFixed(0)} | | | | |`);
+console.log(
+  `RSS peak under that load (VmHWM): this build ${rssPeak['this build']?.toFixed(0)} MB, baseline ${rssPeak.baseline?.toFixed(0)} MB, hello world ${rssPeak['hello world']?.toFixed(0)} MB`,
+);
 console.log(
   `cold start to first 200, median of ${RUNS}: this build ${median(cold['this build'] ?? []).toFixed(0)} ms, baseline ${median(cold.baseline ?? []).toFixed(0)} ms, hello world ${median(cold['hello world'] ?? []).toFixed(0)} ms`,
 );

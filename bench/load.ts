@@ -6,13 +6,13 @@
 // the hello world of the same run, RSS peaks, cold starts (× hello), then the
 // cost of one sampling window (WINDOW_SAMPLES × 1 s, default 60).
 
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { measureColdStarts } from './coldStartCases.js';
 import { measureProbeStart } from './probeStart.js';
-import { FRAMEWORK_CLI, median, serverArgs, stop, timeToFirst200 } from './startProcess.js';
+import { FRAMEWORK_CLI, median, rssMb, serverArgs, stop, timeToFirst200 } from './startProcess.js';
 import { measureWindow } from './windowCost.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
@@ -140,12 +140,6 @@ async function connectionsHeld(role: 'primary' | 'replica'): Promise<number> {
   const [row] = await monitor[role]`
     select count(*)::int as count from pg_stat_activity where application_name = 'pg-replica-functions:api'`;
   return Number(row?.count);
-}
-
-function rssMb(child: ChildProcess): { now: number; peak: number } {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
 interface Run {

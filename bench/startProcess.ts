@@ -1,16 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const FRAMEWORK_CLI = 'node_modules/@google-cloud/functions-framework/build/src/main.js';
 
 /**
  * The node arguments the image's CMD runs the server with (its V8 flags
- * included), with its dist/ replaced by `dist`: the benchmarks measure what
- * the container runs.
+ * included), from the Dockerfile beside `dist`, with its dist/ replaced by
+ * `dist`: the benchmarks measure what the container runs, a baseline build
+ * as its own image ran it.
  */
 export function serverArgs(dist = 'dist'): string[] {
-  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const dockerfile = readFileSync(join(dist, '..', 'Dockerfile'), 'utf8');
   const [program, ...args] = JSON.parse(
     /^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]',
   ) as string[];
@@ -51,6 +53,13 @@ export async function timeToFirst200(
   }
   child.kill('SIGKILL');
   throw new Error(`no 200 from ${probeUrl} within ${timeoutMs} ms: ${stderr}`);
+}
+
+/** A process's resident memory now and at its peak (VmHWM), in MB. */
+export function rssMb(child: ChildProcess): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
 export async function stop(child: ChildProcess): Promise<void> {
