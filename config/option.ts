@@ -7,7 +7,7 @@ export class OptionError extends Error {}
 export interface Option<T> {
   /** Parses the raw environment value; unset or empty gives the default. */
   read(raw: string | undefined): T;
-  /** The default as the README shows it. */
+  /** The default as docs/operations.md's table shows it. */
   shown: string;
   description: string;
   /** A secret: never printed, may hold a Secret Manager reference. */

@@ -27,7 +27,7 @@ export type SslMode = (typeof SSL_MODES)[number];
 /**
  * Every environment option, once: its variable, default, parser and
  * description. parseConfig reads the environment through it, the typed
- * configuration comes from it, and the README's configuration table is
+ * configuration comes from it, and docs/operations.md's configuration table is
  * rendered from it (test/config.test.ts holds the two equal).
  */
 export const OPTIONS = {

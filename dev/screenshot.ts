@@ -1,5 +1,5 @@
-// `npm run screenshot`: the live page as a PNG (docs/page.png, shown in the
-// README). A local primary and two standbys, the second applying WAL 40 ms
+// `npm run screenshot`: the live page as a PNG (docs/page.png, shown in
+// docs/operations.md). A local primary and two standbys, the second applying WAL 40 ms
 // late so that the two lines part, the server as the container runs it, a
 // minute of sampling windows, then a picture taken by headless Chromium
 // (Debian's: apt-get install chromium, or CHROMIUM_PATH).

@@ -9,8 +9,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 node_version="$(tr -d '[:space:]' < "$root/.node-version")"
-# The npm that the image's stand-in base and these tests use; see README,
-# "Runtime". Kept here once; test/runtime.test.ts reads it.
+# The npm that the image's stand-in base and these tests use; see
+# docs/deploy.md, "The image". Kept here once; test/runtime.test.ts reads it.
 NPM_VERSION=11.6.2
 
 prefix="$root/.tools/node-$node_version-npm-$NPM_VERSION"

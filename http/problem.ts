@@ -8,7 +8,7 @@ export interface FieldError {
 
 export interface ProblemInit {
   status: number;
-  /** Short slug; the problem `type` is a URN built from it and listed in the README. */
+  /** Short slug; the problem `type` is a URN built from it and listed in docs/api.md. */
   type: string;
   title: string;
   detail: string;

@@ -16,7 +16,7 @@ export interface DrainTarget {
 const GETS = 5;
 
 /**
- * What the README promises for SIGTERM: nine requests in flight (four POSTs
+ * What docs/operations.md promises for SIGTERM: nine requests in flight (four POSTs
  * still sending their bodies, five replica reads waiting for a WAL position
  * the paused replica has not replayed) all complete with their normal status,
  * both pools close, and the process exits 0 within 10 s.
