@@ -119,12 +119,15 @@ const connectionLost = (error: unknown) => isTypeError(error) || isRetryable(err
  * outliers are late ones, and one late reading must not make the next
  * heartbeat's polls start late.
  */
-const recentLags = new WeakMap<ReplicaEndpoint, number[]>();
+const recentLags = new WeakMap<PollTarget, number[]>();
 const RECENT_LAGS = 5;
-const expectedLag = (target: ReplicaEndpoint) => {
+const expectedLag = (target: PollTarget) => {
   const lags = recentLags.get(target);
   return lags && lags.length > 0 ? Math.min(...lags) : undefined;
 };
+
+/** What a poller needs of an endpoint: its name and its sampling pool. */
+export type PollTarget = Pick<ReplicaEndpoint, 'endpoint' | 'sampler'>;
 
 interface Poller {
   add(beat: Beat): void;
@@ -144,8 +147,8 @@ interface Poller {
  * idle; its deadline is that plus the threshold and a query timeout, so a
  * frozen replica costs no more than that per heartbeat.
  */
-function createPoller(
-  target: ReplicaEndpoint,
+export function createPoller(
+  target: PollTarget,
   settings: SamplingSettings,
   signal: AbortSignal,
   observer: WindowObserver | undefined,
