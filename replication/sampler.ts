@@ -5,7 +5,7 @@ import type { SeenRow } from '../db/heartbeatQueries.js';
 import { isRetryable } from '../db/sqlState.js';
 import type { Statement } from '../db/statements.js';
 import { readOnly } from '../db/transaction.js';
-import type { ReplicationEvent } from './failures.js';
+import type { ReplicationEvent } from './reportSchema.js';
 
 export interface SamplingSettings {
   /** The deployment's service name: one heartbeat row per prober. */
