@@ -74,17 +74,17 @@ export function historyRoutes(deps: ServiceDependencies): Route[] {
           },
           async handle({ query }) {
             if (query.running === 'only') return { status: 200, body: head() };
-            const body = { ...head(), truncated: false, windows: [] as unknown[] };
+            const running = head();
             // What the windows may take: the cap less everything else ("false" is the longer).
-            const budget = MAX_HISTORY_BYTES - Buffer.byteLength(JSON.stringify(body));
+            const budget =
+              MAX_HISTORY_BYTES -
+              Buffer.byteLength(JSON.stringify({ ...running, truncated: false, windows: [] }));
             const { windows, truncated } = await readHistory(
               deps.db.primary,
               query.minutes ?? 60,
               budget,
             );
-            body.windows = windows;
-            body.truncated = truncated;
-            return { status: 200, body };
+            return { status: 200, body: { ...running, truncated, windows } };
           },
         }),
       },
