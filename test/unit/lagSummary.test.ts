@@ -1,9 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type LagSummary, summarise, UNKNOWN_LAG } from '../../replication/lagSummary.js';
 import { knownLags } from '../../replication/sampler.js';
-
-// knownLags is all this needs of the sampler: not its queries (nor Drizzle).
-vi.mock('../../db/heartbeatQueries.js', () => ({}));
 
 // Nearest-rank percentiles of one replica's window, in heartbeat order, as the
 // check computes them: summarise(knownLags(byBeat), seen). byBeat holds the lag
