@@ -4,7 +4,8 @@
 // connections, PROFILE_DURATION s, default 10) for each case in PROFILE_CASES
 // (default: get,replica,post). Prints the ten largest self-time entries of
 // each and leaves the .cpuprofile files in PROFILE_DIR (default a temp folder)
-// for Chrome DevTools.
+// for Chrome DevTools. Then the same self time by owner: each of our files,
+// each package, Node's internals, native work.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,42 @@ export function topSelfTime(profile: Profile, count = 10): string[] {
     );
 }
 
+/**
+ * Who the self time belongs to: each of our files (dist/…), each npm package,
+ * Node's own modules (node:…, the domain the framework wraps every request
+ * in apart), and V8/native work without a script (GC, socket writes, idle).
+ */
+function owner(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : 'native (no script)';
+  if (url.startsWith('node:domain')) return 'node:domain (the framework wraps each request)';
+  if (url.startsWith('node:')) return 'node: internals';
+  const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (inPackage) return `package ${inPackage[1]}`;
+  const ours = /\/dist\/(.*)$/.exec(url);
+  return ours ? `ours: ${ours[1]}` : url;
+}
+
+export function selfTimeByOwner(profile: Profile, count = 15): string[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) return;
+    const key = owner(frame.url, frame.functionName);
+    self.set(key, (self.get(key) ?? 0) + delta);
+    total += delta;
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(
+      ([key, us]) =>
+        `| ${(us / 1000).toFixed(0)} ms | ${((100 * us) / total).toFixed(1)} % | ${key} |`,
+    );
+}
+
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const pair = await startTestPair({ standbys: 2 });
 const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
@@ -82,6 +119,8 @@ async function profiled(name: string, work: (url: string) => Promise<void>): Pro
   console.log(`\n${name} (first 200 after ${ms.toFixed(0)} ms; ${join(dir, file ?? '')})`);
   console.log('| self | share | function |\n|---|---|---|');
   for (const line of topSelfTime(profile)) console.log(line);
+  console.log('\nby owner:\n| self | share | owner |\n|---|---|---|');
+  for (const line of selfTimeByOwner(profile)) console.log(line);
 }
 
 try {
