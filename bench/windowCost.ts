@@ -1,13 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type postgres from 'postgres';
+import type { CheckReplica } from '../replication/reportSchema.js';
 
-export interface ReplicaFigures {
-  endpoint: string;
-  seen: number;
-  polls: number;
-  lag_ms: { p50: number | null; p99: number | null; max: number | null };
-}
+export type ReplicaFigures = Pick<CheckReplica, 'endpoint' | 'seen' | 'polls' | 'lag_ms'>;
 
 export interface WindowCost {
   samples: number;

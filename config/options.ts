@@ -12,7 +12,7 @@ import {
   text,
 } from './parsers.js';
 
-export const FUNCTION_TARGETS = [
+const FUNCTION_TARGETS = [
   'api',
   'status',
   'country',
@@ -21,7 +21,7 @@ export const FUNCTION_TARGETS = [
 ] as const;
 export type FunctionTarget = (typeof FUNCTION_TARGETS)[number];
 
-export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 /**

@@ -18,7 +18,7 @@ import { integerParameter } from './schemas.js';
  * (`truncated`) past it. A day of the scheduled prober's 60 × 1 s windows on
  * two replicas is about 4 MB; an hour of 600-beat windows about 2 MB.
  */
-export const MAX_HISTORY_BYTES = 4 * 1024 * 1024;
+const MAX_HISTORY_BYTES = 4 * 1024 * 1024;
 
 /** GET /replication/history: the sampled windows the live page charts, from the primary. */
 export function historyRoutes(deps: ServiceDependencies): Route[] {

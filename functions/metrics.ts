@@ -49,14 +49,17 @@ const seconds = (ms: number | null | undefined) =>
  */
 export function createMetrics(db: DatabaseClients): Metrics {
   const registry = new client.Registry();
-  let defaultsRegistered = false;
+  // Settles once the default metrics are registered and the event-loop lag
+  // has a first sample (it is NaN until then): every scrape waits for it.
+  let defaultsReady: Promise<void> | undefined;
   const registerDefaults = () => {
-    if (defaultsRegistered) return;
-    defaultsRegistered = true;
+    if (defaultsReady) return defaultsReady;
     const collectDefaultMetrics = load(
       'prom-client/lib/defaultMetrics',
     ) as typeof PromClient.collectDefaultMetrics;
     collectDefaultMetrics({ register: registry });
+    defaultsReady = sleep(EVENT_LOOP_SAMPLE_MS);
+    return defaultsReady;
   };
   setTimeout(registerDefaults, DEFAULT_METRICS_AFTER_MS).unref();
   const registers = [registry];
@@ -158,11 +161,7 @@ export function createMetrics(db: DatabaseClients): Metrics {
   return {
     registry,
     async exposition() {
-      if (!defaultsRegistered) {
-        registerDefaults();
-        // The event-loop lag is NaN until its monitor has taken a sample.
-        await sleep(EVENT_LOOP_SAMPLE_MS);
-      }
+      await registerDefaults();
       return registry.metrics();
     },
     observeRequest(route, method, status, duration) {

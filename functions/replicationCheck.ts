@@ -6,7 +6,12 @@ import { PROBLEM_TYPE_PREFIX } from '../http/problem.js';
 import { replicationFailed, windowsBusy } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
 import { traceFields } from '../log/trace.js';
-import { type CheckResult, runReplicationCheck, type Window } from '../replication/check.js';
+import {
+  type CheckResult,
+  runReplicationCheck,
+  SHUTTING_DOWN,
+  type Window,
+} from '../replication/check.js';
 import { storeWindow, windowRecord } from '../replication/history.js';
 import { checkProblem, checkReport, FAILURE_TYPES } from '../replication/reportSchema.js';
 import { acquireWindow, type WindowKind, windowLimit } from '../replication/windowRegistry.js';
@@ -82,7 +87,7 @@ function logFields(result: CheckResult, deps: ServiceDependencies, window: Windo
  * commit → visible time, null when it was not shown within the threshold
  * (an unreachable replica's too). A window that ended early writes none.
  */
-export function heartbeatLogFields(result: CheckResult, maxLagMs: number) {
+function heartbeatLogFields(result: CheckResult, maxLagMs: number) {
   // A window cut short (shutdown) leaves heartbeats unmeasured, not late: none is counted.
   if (result.report.interrupted) return [];
   const positions = result.replicas
@@ -110,7 +115,6 @@ const windowsBusyProblem = v.strictObject({
 
 /** The abort reasons a window reports as `interrupted`. */
 export const CALLER_LEFT = 'the caller closed the connection';
-const SHUTTING_DOWN = 'the server is shutting down';
 
 /**
  * The window's signal: aborted when the server starts draining, or when the

@@ -34,9 +34,9 @@ export interface RouterOptions {
 }
 
 /** The route label of a path no route matches. */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 /** The method label of a method outside the route's Allow (or, unmatched, outside every route's). */
-export const OTHER_METHOD = 'other';
+const OTHER_METHOD = 'other';
 /** At most one log line about failed Basic auth per this long. */
 const AUTH_FAILURE_LOG_INTERVAL_MS = 60_000;
 

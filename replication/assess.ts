@@ -296,13 +296,13 @@ function lagMsWithoutWriting(
   return known.length > 0 ? Math.max(...known) : null;
 }
 
-export interface Rules extends Settings {
+interface Rules extends Settings {
   maxLagMs: number;
   /** Checked only when given, as Patroni's /replica?lag=. */
   maxLagBytes?: number | undefined;
 }
 
-export interface Facts {
+interface Facts {
   /** The hosts as read: for a check, before its window. */
   topology: Topology;
   /** Replica endpoints configured. */

@@ -20,8 +20,9 @@ export type { Window, WindowObserver };
  * Why a window ended early, as its report and log line say: the abort reason
  * when it is a sentence (the caller closed the connection), else shutdown.
  */
+export const SHUTTING_DOWN = 'the server is shutting down';
 const interruption = (signal: AbortSignal) =>
-  typeof signal.reason === 'string' ? signal.reason : 'the server is shutting down';
+  typeof signal.reason === 'string' ? signal.reason : SHUTTING_DOWN;
 
 export interface CheckResult {
   ok: boolean;

@@ -62,7 +62,7 @@ export const CALLER_HISTORY_BYTES = 512 * 1024;
 const SCHEDULED_WINDOWS_READ = 2000;
 
 /** What a window adds to a JSON array: its own text and a comma. */
-export const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value)) + 1;
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value)) + 1;
 
 /**
  * The newest windows of a kind that ended in the last `minutes`, newest

@@ -5,7 +5,7 @@ import { readOnly } from '../db/transaction.js';
 
 const POLL_INTERVAL_MS = 5;
 
-export type ConsistentRead<T> =
+type ConsistentRead<T> =
   /** Read once the replica had replayed min_lsn; replicaLsn is at or after it. */
   | { reached: true; result: T; replicaLsn: string }
   /** The replica had not replayed min_lsn within the wait. */

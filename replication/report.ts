@@ -15,7 +15,7 @@ import type { Topology } from './topology.js';
 // The one builder of the check's and the health's answers from a verdict:
 // what both say of the hosts and of each replica is written here once.
 
-export const round = (value: number | null | undefined, digits = 3) =>
+const round = (value: number | null | undefined, digits = 3) =>
   value === null || value === undefined ? null : Number(value.toFixed(digits));
 
 const worst = (values: (number | null)[]) => {
@@ -77,7 +77,7 @@ function replicaEntry(
   };
 }
 
-export interface CheckContext {
+interface CheckContext {
   prober: string;
   maxLagMs: number;
   expectedStandbys: number;

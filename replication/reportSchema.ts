@@ -33,7 +33,7 @@ export const FAILURE_TYPES = [
 export type FailureType = (typeof FAILURE_TYPES)[number];
 
 /** A failure as a replica's own entry lists it: the replica is the entry's. */
-export const replicaFailure = v.strictObject({
+const replicaFailure = v.strictObject({
   type: v.picklist(FAILURE_TYPES),
   detail: v.string(),
 });
@@ -140,7 +140,7 @@ const topologyEntries = {
 };
 export type TopologyReport = v.InferOutput<v.StrictObjectSchema<typeof topologyEntries, undefined>>;
 
-export const ROLES = ['replica', 'primary', 'unknown'] as const;
+const ROLES = ['replica', 'primary', 'unknown'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What every answer says of each replica endpoint, in configured order. */

@@ -31,7 +31,7 @@ export interface Beat {
 }
 
 /** What a replica showed while it was polled: the last poll's answer. */
-export interface PolledState {
+interface PolledState {
   replayLsn: string | null;
   receiveLsn: string | null;
   replayPaused: boolean;

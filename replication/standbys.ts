@@ -36,7 +36,7 @@ const describe = (row: StandbyRow) =>
 const asPrimarySees = (row: StandbyRow) =>
   `the primary sees replay lag ${row.replay_lag_ms === null ? 'unknown' : `${row.replay_lag_ms.toFixed(1)} ms`}, ${row.replay_lag_bytes ?? 'unknown'} bytes behind`;
 
-export const isIgnored = (rules: StandbyRules, row: StandbyRow) =>
+const isIgnored = (rules: StandbyRules, row: StandbyRow) =>
   rules.ignoredStandbys.includes(row.application_name);
 
 /**

@@ -7,7 +7,7 @@ export const SYNTHETIC_CODES = Array.from(
   (_, i) => `X${String.fromCharCode(65 + i)}`,
 );
 export const SYNTHETIC_IDS = Array.from({ length: 100 }, (_, i) => 900 + i);
-export const NAME_PREFIX = 'synthetic-check ';
+const NAME_PREFIX = 'synthetic-check ';
 
 /** Leftovers older than this are from a crashed run, never from one in progress. */
 export const LEFTOVER_AGE_MS = 10 * 60 * 1000;

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+import { checkReport } from '../replication/reportSchema.js';
 import { isLeftover, pickUnused, SYNTHETIC_CODES, SYNTHETIC_IDS, syntheticName } from './codes.js';
 
 export interface JourneyOptions {
@@ -166,7 +168,7 @@ export async function runJourney(options: JourneyOptions): Promise<boolean> {
   await step('replication check', async () => {
     const answer = await call('POST', '/replication_check');
     expectStatus(answer, 200);
-    const report = answer.body as { lag_ms: number; lag_bytes: number | null };
+    const report = v.parse(checkReport, answer.body);
     return `lag ${report.lag_ms} ms, ${report.lag_bytes} bytes`;
   }).catch(() => {
     ok = false;

@@ -1,7 +1,7 @@
 # APIs the configuration uses, each enabled before anything that calls it:
 # every module call depends_on the keys of the APIs its resources use
 # (main.tf). Terraform orders on the whole resource, so a module waits for
-# every API here; the keys say, and test/terraform.test.ts checks, which ones
+# every API here; the keys say, and test/terraform/root.test.ts checks, which ones
 # it needs. Kept enabled on destroy: other things in the project may rely on
 # them.
 #

@@ -12,6 +12,7 @@ const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
+  scripts: Record<string, string>;
 };
 
 let pair: TestPair;
@@ -59,6 +60,8 @@ describe('the container image', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(command).toEqual(['node', '--max-semi-space-size=4', 'dist/server/main.js']);
+    // npm run start:prod starts the server as the image does.
+    expect(packageJson.scripts['start:prod']).toBe(command.join(' '));
     // Cloud Build runs the synthetic check from the source; the image never does.
     expect(dockerfile).not.toMatch(/^COPY synthetic/m);
   });

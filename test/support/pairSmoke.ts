@@ -1,4 +1,4 @@
-// Started by test/e2e/privateFolder.test.ts from a copy of the project: the
+// Started by test/e2e/localDefault.test.ts from a copy of the project: the
 // test pair every database test uses, started, read from and stopped.
 import { startTestPair } from './testPair.js';
 
