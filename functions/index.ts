@@ -34,7 +34,7 @@ export function registerFunctions(deps: ServiceDependencies): void {
       createRouter(routes(deps), {
         ...deps,
         observe: deps.metrics.observeRequest,
-        constraintFields: CONSTRAINT_FIELDS,
+        constraints: { subject: 'country', fields: CONSTRAINT_FIELDS },
       }),
     );
   }

@@ -6,12 +6,18 @@ import { conflict, internalError, invalidRequest, serviceUnavailable } from './p
 /**
  * The one place that turns any error into the problem a client sees.
  * `unexpected` marks errors that are bugs, not client or host trouble: they
- * are logged. `constraintFields` names the request field a database
- * constraint is about (functions/ knows the tables; this layer does not).
+ * are logged. `constraints` says what the rows are (`country`) and which
+ * request field each database constraint is about: functions/ knows the
+ * tables; this layer does not.
  */
+export interface Constraints {
+  subject: string;
+  fields: Readonly<Record<string, string>>;
+}
+
 export function errorToProblem(
   error: unknown,
-  constraintFields: Readonly<Record<string, string>> = {},
+  constraints: Constraints = { subject: 'row', fields: {} },
 ): { problem: HttpProblem; unexpected: boolean } {
   if (error instanceof HttpProblem) return { problem: error, unexpected: false };
   if (error instanceof DatabaseUnavailableError) {
@@ -20,12 +26,14 @@ export function errorToProblem(
   const driverError = driverErrorOf(error);
   const constraint = driverError?.constraint_name;
   const field =
-    (constraint && Object.hasOwn(constraintFields, constraint) && constraintFields[constraint]) ||
+    (constraint &&
+      Object.hasOwn(constraints.fields, constraint) &&
+      constraints.fields[constraint]) ||
     'body';
   switch (driverError?.code) {
     case '23505':
       return {
-        problem: conflict(`a country with this ${field} already exists`, field),
+        problem: conflict(`a ${constraints.subject} with this ${field} already exists`, field),
         unexpected: false,
       };
     case '23514':

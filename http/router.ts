@@ -5,7 +5,7 @@ import { describeError, type Logger } from '../log/logger.js';
 import { traceFields } from '../log/trace.js';
 import { type AuthFailure, type CredentialSource, createAuthoriser } from './basicAuth.js';
 import { parseJsonBody, type RequestWithBody } from './body.js';
-import { errorToProblem } from './errorToProblem.js';
+import { type Constraints, errorToProblem } from './errorToProblem.js';
 import { sendProblem } from './problem.js';
 import {
   invalidRequest,
@@ -29,8 +29,8 @@ export interface RouterOptions {
   observe?: (route: string, method: string, status: number, seconds: number) => void;
   /** Told of every request refused for its Basic credentials (ServiceDependencies' metrics). */
   metrics?: { observeAuthFailure(reason: AuthFailure): void };
-  /** The request field each database constraint is about, for a 400 or 409 that names it. */
-  constraintFields?: Readonly<Record<string, string>>;
+  /** What the rows are, and the request field each database constraint is about (a 400 or 409 names it). */
+  constraints?: Constraints;
 }
 
 /** The route label of a path no route matches. */
@@ -220,7 +220,7 @@ export function createRouter(routes: Route[], options: RouterOptions): HttpFunct
         found.route.auth,
       );
     } catch (error) {
-      const { problem, unexpected } = errorToProblem(error, options.constraintFields);
+      const { problem, unexpected } = errorToProblem(error, options.constraints);
       if (unexpected) {
         options.log('ERROR', 'request failed unexpectedly', {
           method: req.method,

@@ -151,7 +151,7 @@ const cases: {
 
 describe('errorToProblem', () => {
   it.each(cases)('$name', ({ error, expectedStatus, expectedBody, unexpected, headers }) => {
-    const mapped = errorToProblem(error, CONSTRAINT_FIELDS);
+    const mapped = errorToProblem(error, { subject: 'country', fields: CONSTRAINT_FIELDS });
     expect(mapped.unexpected).toBe(unexpected);
     expect(mapped.problem).toBeInstanceOf(HttpProblem);
     expect(mapped.problem.status).toBe(expectedStatus);
@@ -164,7 +164,10 @@ describe('errorToProblem', () => {
 
   it("names the body for a constraint the caller's map does not name, inherited names included", () => {
     for (const constraint of ['constructor', '__proto__', 'toString', 'country_other']) {
-      const { problem } = errorToProblem(driver('23505', constraint), CONSTRAINT_FIELDS);
+      const { problem } = errorToProblem(driver('23505', constraint), {
+        subject: 'country',
+        fields: CONSTRAINT_FIELDS,
+      });
       expect(problem.toJSON()).toMatchObject({ errors: [{ field: 'body' }] });
     }
   });
