@@ -5,6 +5,14 @@ import { operation, type Route } from '../http/route.js';
 import * as answer from './answers.js';
 import { codeParams, countryInput, countryOutput, pageQuery } from './schemas.js';
 
+/** What an operation on one country of the primary may answer besides its success. */
+const oneCountry = {
+  400: answer.badRequest,
+  401: answer.unauthorized,
+  404: answer.notFound,
+  503: answer.unavailable,
+};
+
 const primaryLsn = { 'X-Primary-LSN': 'At or after the end of the commit record; pass as min_lsn' };
 
 /** /country and /country/{two_letter}: reads and writes on the primary. */
@@ -73,10 +81,7 @@ export function countryRoutes(primary: PrimaryHost): Route[] {
           params: codeParams,
           answers: {
             200: { description: 'The country', schema: countryOutput },
-            400: answer.badRequest,
-            401: answer.unauthorized,
-            404: answer.notFound,
-            503: answer.unavailable,
+            ...oneCountry,
           },
           async handle({ params: { two_letter: code } }) {
             const [row] = await primary.query((pool) => pool.queries.byCode.execute({ code }), {
@@ -91,10 +96,7 @@ export function countryRoutes(primary: PrimaryHost): Route[] {
           params: codeParams,
           answers: {
             204: { description: 'Deleted', headers: primaryLsn },
-            400: answer.badRequest,
-            401: answer.unauthorized,
-            404: answer.notFound,
-            503: answer.unavailable,
+            ...oneCountry,
           },
           async handle({ params: { two_letter: code } }) {
             const { deleted, lsn } = await primary.query(async (pool) => {
