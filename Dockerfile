@@ -39,7 +39,7 @@ COPY package.json ./
 USER node
 EXPOSE 8080
 # Our own entry point, not the framework's CLI: it drains in-flight requests
-# and closes both pools on SIGTERM (the CLI exits at once). A small young
-# generation: Node 24's default lets it grow to tens of MB under load, which
-# is most of the resident memory and no faster (docs/operations.md, Benchmarks).
-CMD ["node", "--max-semi-space-size=4", "dist/server/main.js"]
+# and closes both pools on SIGTERM (the CLI exits at once). A smaller young
+# generation: Node 24's default lets it grow to tens of MB under load, about
+# 100 MB of the resident memory (docs/operations.md, Benchmarks).
+CMD ["node", "--max-semi-space-size=8", "dist/server/main.js"]
