@@ -30,8 +30,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** Self time per function (name, file, line), largest first. */
-export function topSelfTime(profile: Profile, count = 10): string[] {
+type Frame = ProfileNode['callFrame'];
+
+/** Self time summed by `keyOf` each sample's function, largest first, as table rows. */
+function selfTime(profile: Profile, keyOf: (frame: Frame) => string, count: number): string[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   let total = 0;
@@ -39,44 +41,7 @@ export function topSelfTime(profile: Profile, count = 10): string[] {
     const delta = profile.timeDeltas[index] ?? 0;
     const frame = byId.get(id)?.callFrame;
     if (!frame) return;
-    const where = frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/dist\//, '');
-    const key = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
-    self.set(key, (self.get(key) ?? 0) + delta);
-    total += delta;
-  });
-  return [...self]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(
-      ([key, us]) =>
-        `| ${(us / 1000).toFixed(0)} ms | ${((100 * us) / total).toFixed(1)} % | \`${key}\` |`,
-    );
-}
-
-/**
- * Who the self time belongs to: each of our files (dist/…), each npm package,
- * Node's own modules (node:…, the domain the framework wraps every request
- * in apart), and V8/native work without a script (GC, socket writes, idle).
- */
-function owner(url: string, functionName: string): string {
-  if (url === '') return functionName.startsWith('(') ? functionName : 'native (no script)';
-  if (url.startsWith('node:domain')) return 'node:domain (the framework wraps each request)';
-  if (url.startsWith('node:')) return 'node: internals';
-  const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-  if (inPackage) return `package ${inPackage[1]}`;
-  const ours = /\/dist\/(.*)$/.exec(url);
-  return ours ? `ours: ${ours[1]}` : url;
-}
-
-export function selfTimeByOwner(profile: Profile, count = 15): string[] {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, index) => {
-    const delta = profile.timeDeltas[index] ?? 0;
-    const frame = byId.get(id)?.callFrame;
-    if (!frame) return;
-    const key = owner(frame.url, frame.functionName);
+    const key = keyOf(frame);
     self.set(key, (self.get(key) ?? 0) + delta);
     total += delta;
   });
@@ -87,6 +52,27 @@ export function selfTimeByOwner(profile: Profile, count = 15): string[] {
       ([key, us]) =>
         `| ${(us / 1000).toFixed(0)} ms | ${((100 * us) / total).toFixed(1)} % | ${key} |`,
     );
+}
+
+/** A function by name, file and line. */
+function functionOf(frame: Frame): string {
+  const where = frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/dist\//, '');
+  return `\`${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}\``;
+}
+
+/**
+ * Who the self time belongs to: each of our files (dist/…), each npm package,
+ * Node's own modules (node:…, the domain the framework wraps every request
+ * in apart), and V8/native work without a script (GC, socket writes, idle).
+ */
+function ownerOf({ url, functionName }: Frame): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : 'native (no script)';
+  if (url.startsWith('node:domain')) return 'node:domain (the framework wraps each request)';
+  if (url.startsWith('node:')) return 'node: internals';
+  const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (inPackage) return `package ${inPackage[1]}`;
+  const ours = /\/dist\/(.*)$/.exec(url);
+  return ours ? `ours: ${ours[1]}` : url;
 }
 
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -118,9 +104,9 @@ async function profiled(name: string, work: (url: string) => Promise<void>): Pro
   const profile = JSON.parse(readFileSync(join(dir, file ?? ''), 'utf8')) as Profile;
   console.log(`\n${name} (first 200 after ${ms.toFixed(0)} ms; ${join(dir, file ?? '')})`);
   console.log('| self | share | function |\n|---|---|---|');
-  for (const line of topSelfTime(profile)) console.log(line);
+  for (const line of selfTime(profile, functionOf, 10)) console.log(line);
   console.log('\nby owner:\n| self | share | owner |\n|---|---|---|');
-  for (const line of selfTimeByOwner(profile)) console.log(line);
+  for (const line of selfTime(profile, ownerOf, 15)) console.log(line);
 }
 
 try {
