@@ -1,27 +1,15 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED } from '../log/logger.js';
 import { setTraceProject, traceFields } from '../log/trace.js';
-import { createProcessLogger } from '../server/bootstrap.js';
 import { httpClient } from './support/http.js';
+import { captureProcessLog } from './support/logCapture.js';
 import { spawnEntry } from './support/process.js';
 import { startTestService } from './support/service.js';
 import { startTestPair, type TestPair } from './support/testPair.js';
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, log: createProcessLogger(stream) };
-}
-
 describe('log lines', () => {
   it('are JSON with Cloud Logging severity, message and an RFC 3339 time', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureProcessLog();
     log('WARNING', 'careful', { code: 7 });
     log('ERROR', 'broken');
     log('INFO', 'fine');
@@ -38,7 +26,7 @@ describe('log lines', () => {
   });
 
   it('redact secret-looking keys wherever they sit', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureProcessLog();
     log('INFO', 'connecting', {
       password: 'top-level-secret',
       headers: { authorization: 'Basic c2VjcmV0', host: 'x' },

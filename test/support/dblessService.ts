@@ -1,19 +1,14 @@
 import { Agent, request as httpRequest } from 'node:http';
-import { Writable } from 'node:stream';
 import { freePort } from '../../dev/freePort.js';
-import { createProcessLogger } from '../../server/bootstrap.js';
 import type { RunningService } from '../../server/service.js';
+import { type CapturedLog, captureProcessLog } from './logCapture.js';
 import { startTestService } from './service.js';
 
 export const USER = 'tester';
 export const PASSWORD = 'correct horse battery staple';
 export const GOOD_AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 
-/** Every line the service logged, as written (JSON text), and parsed. */
-export interface CapturedLog {
-  text: string[];
-  lines: Record<string, unknown>[];
-}
+export type { CapturedLog };
 
 /**
  * The api target in this process with its database hosts on closed ports:
@@ -25,16 +20,7 @@ export async function startDblessService(): Promise<{
   service: RunningService;
   log: CapturedLog;
 }> {
-  const log: CapturedLog = { text: [], lines: [] };
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) {
-        log.text.push(line);
-        log.lines.push(JSON.parse(line));
-      }
-      done();
-    },
-  });
+  const { log: logger, ...log } = captureProcessLog();
   const service = await startTestService(
     {
       POSTGRES_MAIN_HOST: '127.0.0.1',
@@ -48,7 +34,7 @@ export async function startDblessService(): Promise<{
       BASIC_AUTH_PASSWORD: PASSWORD,
       K_SERVICE: 'hardening-test',
     },
-    createProcessLogger(stream),
+    logger,
   );
   return { service, log };
 }

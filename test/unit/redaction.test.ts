@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Option } from '../../config/option.js';
 import { OPTIONS, SECRET_VARIABLES } from '../../config/options.js';
 import { REDACTED } from '../../log/logger.js';
-import { createProcessLogger } from '../../server/bootstrap.js';
+import { captureProcessLog } from '../support/logCapture.js';
 
 // The logger is a leaf: it learns the secret variables' names from its
 // creator. Every option the table marks secret, and every variable of
@@ -18,17 +17,6 @@ const secretNames = [
   ]),
 ];
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, log: createProcessLogger(stream) };
-}
-
 describe('the process logger', () => {
   it('is told the same secrets as the secret store resolves (SECRET_VARIABLES)', () => {
     const marked = options.filter(([, option]) => option.secret).map(([name]) => name);
@@ -41,7 +29,7 @@ describe('the process logger', () => {
   });
 
   it.each(secretNames)('redacts %s at the top of a line and nested', (name) => {
-    const { lines, log } = capture();
+    const { lines, log } = captureProcessLog();
     const value = `value-of-${name}`;
     log('INFO', 'settings', {
       [name]: value,
