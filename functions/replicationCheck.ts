@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import * as v from 'valibot';
 import { CALLER_WINDOWS, MAX_WINDOWS } from '../db/clients.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
-import { PROBLEM_TYPE_PREFIX } from '../http/problem.js';
-import { replicationFailed, windowsBusy } from '../http/problems.js';
+import { replicationFailed, windowsBusy, windowsBusySchema } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
 import { traceFields } from '../log/trace.js';
 import {
@@ -106,13 +105,6 @@ function heartbeatLogFields(result: CheckResult, maxLagMs: number) {
   }));
 }
 
-const windowsBusyProblem = v.strictObject({
-  type: v.literal(`${PROBLEM_TYPE_PREFIX}windows-busy`),
-  title: v.string(),
-  status: v.literal(503),
-  detail: v.string(),
-});
-
 /** The abort reasons a window reports as `interrupted`. */
 export const CALLER_LEFT = 'the caller closed the connection';
 
@@ -202,7 +194,7 @@ export function replicationCheckRoutes(deps: ServiceDependencies, auth: boolean)
             503: {
               description: `The named replication failure, with the figures read so far; or windows-busy: ${CALLER_WINDOWS} callers' windows (${MAX_WINDOWS} in all) already run in this instance`,
               problem: true,
-              schema: v.union([checkProblem, windowsBusyProblem]),
+              schema: v.union([checkProblem, windowsBusySchema]),
             },
           },
           async handle({ query, req }) {

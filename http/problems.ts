@@ -1,5 +1,6 @@
+import * as v from 'valibot';
 import type { CheckReport, Failure, HealthReport } from '../replication/reportSchema.js';
-import { type FieldError, HttpProblem, type ProblemInit } from './problem.js';
+import { type FieldError, HttpProblem, PROBLEM_TYPE_PREFIX, type ProblemInit } from './problem.js';
 
 // Every problem the service answers, by type; errorToProblem.ts maps errors
 // onto them.
@@ -66,8 +67,18 @@ export const replicaBehind = (minLsn: string, waitMs: number, replicaLsn: string
     extensions: { min_lsn: minLsn, replica_lsn: replicaLsn },
   });
 
+const WINDOWS_BUSY = 'windows-busy';
+
 export const windowsBusy = (detail: string) =>
-  problem(503, 'windows-busy', detail, { headers: { 'Retry-After': '10' } });
+  problem(503, WINDOWS_BUSY, detail, { headers: { 'Retry-After': '10' } });
+
+/** The windows-busy answer's body, for the OpenAPI document. */
+export const windowsBusySchema = v.strictObject({
+  type: v.literal(`${PROBLEM_TYPE_PREFIX}${WINDOWS_BUSY}`),
+  title: v.literal(TITLES[503]),
+  status: v.literal(503),
+  detail: v.string(),
+});
 
 /**
  * A failed replication check or health: a 503 named after the most

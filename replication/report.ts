@@ -62,10 +62,11 @@ function describeTopology(topology: Topology): TopologyReport {
   };
 }
 
+/** What every answer says of a replica but its failures, which each answer lists last. */
 function replicaEntry(
   { assessment, view, failures }: EndpointVerdict,
   replayLsn: string | null,
-): ReplicaEntry {
+): Omit<ReplicaEntry, 'failures'> {
   return {
     endpoint: view.endpoint,
     ok: failures.length === 0,
@@ -73,7 +74,6 @@ function replicaEntry(
     application_name: assessment.standby?.application_name ?? null,
     replay_lsn: replayLsn,
     timeline: view.facts?.timeline ?? null,
-    failures,
   };
 }
 
@@ -95,17 +95,16 @@ export function checkReport(
 ): CheckReport {
   const replicas = verdict.endpoints.map((endpoint): CheckReplica => {
     const samples = result?.endpoints.get(endpoint.view.endpoint);
-    const { failures, ...entry } = replicaEntry(
-      endpoint,
-      samples?.last?.replayLsn ?? endpoint.view.facts?.replay_lsn ?? null,
-    );
     return {
-      ...entry,
+      ...replicaEntry(
+        endpoint,
+        samples?.last?.replayLsn ?? endpoint.view.facts?.replay_lsn ?? null,
+      ),
       samples: samples?.samples ?? 0,
       seen: samples?.seen ?? 0,
       polls: samples?.polls ?? 0,
       lag_ms: samples ? summarise(knownLags(samples.byBeat), samples.seen) : UNKNOWN_LAG,
-      failures,
+      failures: endpoint.failures,
     };
   });
   const lastBeat = result?.beats.at(-1);
@@ -138,14 +137,13 @@ export function healthReport(
   limits: { maxLagMs: number; maxLagBytes: number | undefined },
 ): HealthReport {
   const replicas = verdict.endpoints.map((endpoint): HealthReplica => {
-    const { failures, ...entry } = replicaEntry(endpoint, endpoint.view.facts?.replay_lsn ?? null);
     return {
-      ...entry,
+      ...replicaEntry(endpoint, endpoint.view.facts?.replay_lsn ?? null),
       lag_bytes: endpoint.lag.bytes,
       lag_ms: round(endpoint.lag.ms),
       replay_paused: endpoint.view.facts?.replay_paused ?? null,
       wal_receiver: endpoint.view.walReceiver?.status ?? null,
-      failures,
+      failures: endpoint.failures,
     };
   });
   return {
