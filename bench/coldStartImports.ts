@@ -1,11 +1,18 @@
 // `npm run bench:imports`: what each module the server loads at start-up
 // costs, each in a fresh process of the production build, as the valibot
 // choice was measured (`node -e "await import(…)"`), RUNS times (default 9)
-// interleaved, medians. Time and RSS are of the import alone, after the
-// start-up module resolution hook main.ts registers; a module's figure
-// includes what it imports, so shares overlap: read them as "what loading it
-// first would cost". The last rows are the server's own layers, cumulative.
+// interleaved, medians. Each is measured twice: bundled alone the way
+// dev/bundle.ts bundles the server (what the image pays), and imported from
+// node_modules or dist/ through Node's resolver. Time and RSS are of the
+// import alone; a module's figure includes what it imports, so shares
+// overlap: read them as "what loading it first would cost". The last rows are
+// the server's own layers, cumulative.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { BUNDLE_OPTIONS } from '../dev/bundle.js';
 import { median } from './startProcess.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
@@ -30,8 +37,6 @@ const MODULES = [
 
 function measure(specifier: string): { ms: number; mb: number } {
   const script = `
-    const { registerFastPackageResolution } = await import('./dist/server/moduleResolution.js');
-    registerFastPackageResolution();
     const rss = process.memoryUsage.rss();
     const started = performance.now();
     await import(${JSON.stringify(specifier)});
@@ -44,21 +49,39 @@ function measure(specifier: string): { ms: number; mb: number } {
 }
 
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-const results = new Map<string, { ms: number[]; mb: number[] }>(
-  MODULES.map((m) => [m, { ms: [], mb: [] }]),
+const bundles = mkdtempSync(join(tmpdir(), 'import-bundles-'));
+const bundled = new Map<string, string>();
+for (const [index, specifier] of MODULES.entries()) {
+  const outfile = join(bundles, `${index}.mjs`);
+  await build({
+    ...BUNDLE_OPTIONS,
+    stdin: { contents: `import ${JSON.stringify(specifier)};`, resolveDir: process.cwd() },
+    outfile,
+  });
+  bundled.set(specifier, resolve(outfile));
+}
+type Figures = { ms: number[]; mb: number[] };
+const results = new Map<string, { bundled: Figures; resolved: Figures }>(
+  MODULES.map((m) => [m, { bundled: { ms: [], mb: [] }, resolved: { ms: [], mb: [] } }]),
 );
+const record = (figures: Figures, { ms, mb }: { ms: number; mb: number }) => {
+  figures.ms.push(ms);
+  figures.mb.push(mb);
+};
 for (let run = 0; run < RUNS; run++) {
   for (const specifier of run % 2 ? [...MODULES].reverse() : MODULES) {
-    const { ms, mb } = measure(specifier);
-    results.get(specifier)?.ms.push(ms);
-    results.get(specifier)?.mb.push(mb);
+    const figures = results.get(specifier);
+    if (!figures) continue;
+    record(figures.bundled, measure(bundled.get(specifier) ?? ''));
+    record(figures.resolved, measure(specifier));
   }
 }
 console.log(
   `\nnode ${process.version}; each import in a fresh process, ${RUNS} runs interleaved, medians\n`,
 );
-console.log('| module | import ms | RSS MB |');
-console.log('|---|---|---|');
-for (const [specifier, { ms, mb }] of results) {
-  console.log(`| \`${specifier}\` | ${median(ms).toFixed(0)} | ${median(mb).toFixed(1)} |`);
+console.log('| module | bundled: ms | RSS MB | resolved by Node: ms | RSS MB |');
+console.log('|---|---|---|---|---|');
+const cells = ({ ms, mb }: Figures) => `${median(ms).toFixed(0)} | ${median(mb).toFixed(1)}`;
+for (const [specifier, figures] of results) {
+  console.log(`| \`${specifier}\` | ${cells(figures.bundled)} | ${cells(figures.resolved)} |`);
 }

@@ -5,7 +5,8 @@ import postgres from 'postgres';
 import type { DatabaseConfig } from '../config/config.js';
 import { sslOption } from './pool.js';
 
-// Beside db/ in the source tree and beside dist/db/ in the built image.
+// Beside db/ in the source tree and beside dist/db/ in the built image; the
+// migration job's bundle in dist/server/ (dev/bundle.ts) is one level down too.
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 // Any constant works; it only has to be the same for every run of this service.

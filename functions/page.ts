@@ -8,9 +8,10 @@ import * as answer from './answers.js';
 
 // The live page and what it loads, all from this origin: no CDN, no front-end
 // build. uPlot comes from its npm package; the page's own files sit in page/
-// beside this module (copied to dist/ by the build).
+// beside this module (copied to dist/ by the build). Named from the folder
+// above, so that the bundle in dist/server/ (dev/bundle.ts) finds them too.
 const require = createRequire(import.meta.url);
-const own = (name: string) => fileURLToPath(new URL(`./page/${name}`, import.meta.url));
+const own = (name: string) => fileURLToPath(new URL(`../functions/page/${name}`, import.meta.url));
 const uplot = (name: string) => require.resolve(`uplot/dist/${name}`);
 
 const ASSETS = {

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDrainUnderLoad } from '../support/drainUnderLoad.js';
@@ -78,7 +79,7 @@ describe('the container image', () => {
         /^\s*(?:import|export)\b[^;()`]*?\bfrom\s*['"]([^.'"][^'"]*)['"]|\bimport\(\s*['"]([^.'"][^'"]*)['"]\s*\)/gm;
       for (const match of text.matchAll(imports)) {
         const name = match[1] ?? match[2] ?? '';
-        if (name.startsWith('node:')) continue;
+        if (isBuiltin(name)) continue;
         imported.add(
           name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : (name.split('/')[0] ?? ''),
         );
@@ -86,6 +87,38 @@ describe('the container image', () => {
     }
     expect([...imported].filter((name) => !(name in packageJson.dependencies))).toEqual([]);
     expect(existsSync(join(ROOT, 'dist/synthetic'))).toBe(false);
+  });
+
+  it('starts the service and the migration job from one file each, our code and drizzle-orm inside', () => {
+    const { outputs } = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8')) as {
+      outputs: Record<
+        string,
+        { inputs: Record<string, unknown>; imports: { path: string; external?: boolean }[] }
+      >;
+    };
+    const ours = {
+      'dist/server/main.js': 'dist/server/service.js',
+      'dist/server/migrateMain.js': 'dist/db/migrate.js',
+    };
+    for (const [entry, module] of Object.entries(ours)) {
+      const output = outputs[entry];
+      const inputs = Object.keys(output?.inputs ?? {});
+      expect(inputs, entry).toContain(module);
+      expect(
+        inputs.some((input) => input.includes('node_modules/drizzle-orm/')),
+        entry,
+      ).toBe(true);
+      // Left outside: Node's own modules, the SDK loaded only for secret
+      // references, and the colours `debug` (Express's) tries to require in a try.
+      const outside = (output?.imports ?? []).map((imported) => imported.path);
+      const allowed = ['@google-cloud/secret-manager', 'google-gax', 'supports-color'];
+      expect(
+        outside.filter((name) => !isBuiltin(name) && !allowed.includes(name)),
+        entry,
+      ).toEqual([]);
+    }
+    // The image starts the service's bundle.
+    expect(Object.keys(ours)).toContain(command.at(-1));
   });
 
   it('serves /status and the API', async () => {

@@ -208,6 +208,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(await dist.exited).toBe(0);
       expect(dist.output().trim().split('\n').sort()).toEqual(
         [
+          'bundle-meta.json',
           'config',
           'db',
           'drizzle',
