@@ -36,7 +36,8 @@ const endpointQueries = (db: PostgresJsDatabase) => ({
 });
 const samplerQueries = (db: PostgresJsDatabase) => ({ seen: seenQuery(db) });
 
-export type PrimaryHost = HostClient<ReturnType<typeof primaryQueries>>;
+export type PrimaryQueries = ReturnType<typeof primaryQueries>;
+export type PrimaryHost = HostClient<PrimaryQueries>;
 /** The replica's statements: on its pool, or on one transaction (transaction.ts). */
 export type ReplicaQueries = ReturnType<typeof replicaQueries>;
 export type ReplicaHost = HostClient<ReplicaQueries>;

@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import type { PgSelect } from 'drizzle-orm/pg-core';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { country } from './schema.js';
 
@@ -9,24 +10,27 @@ const columns = {
   country_id: country.country_id,
 };
 
-// On a standby: the WAL position the answer is at least as new as.
-const replayLsn = sql<string | null>`pg_last_wal_replay_lsn()::text`.as('replay_lsn');
+// On a standby, each row with the WAL position the answer is at least as new as.
+const withReplayLsn = {
+  ...columns,
+  replay_lsn: sql<string | null>`pg_last_wal_replay_lsn()::text`.as('replay_lsn'),
+};
+
+// The list and the read by code, over any selection of the country table:
+// the primary's and the replica's differ by a column.
+const inPages = <Query extends PgSelect>(query: Query) =>
+  query
+    .orderBy(country.two_letter)
+    .limit(sql.placeholder('limit'))
+    .offset(sql.placeholder('offset'));
+const byTwoLetter = <Query extends PgSelect>(query: Query) =>
+  query.where(eq(country.two_letter, sql.placeholder('code')));
 
 /** On the primary: reads and writes of the country table. */
 export function primaryCountryQueries(db: PostgresJsDatabase) {
   return {
-    list: db
-      .select(columns)
-      .from(country)
-      .orderBy(country.two_letter)
-      .limit(sql.placeholder('limit'))
-      .offset(sql.placeholder('offset'))
-      .prepare('country_list'),
-    byCode: db
-      .select(columns)
-      .from(country)
-      .where(eq(country.two_letter, sql.placeholder('code')))
-      .prepare('country_by_code'),
+    list: inPages(db.select(columns).from(country).$dynamic()).prepare('country_list'),
+    byCode: byTwoLetter(db.select(columns).from(country).$dynamic()).prepare('country_by_code'),
     insert: db
       .insert(country)
       .values({
@@ -47,17 +51,11 @@ export function primaryCountryQueries(db: PostgresJsDatabase) {
 /** On the replica: the same reads, each row with the replay position it was read at. */
 export function replicaCountryQueries(db: PostgresJsDatabase) {
   return {
-    replicaList: db
-      .select({ ...columns, replay_lsn: replayLsn })
-      .from(country)
-      .orderBy(country.two_letter)
-      .limit(sql.placeholder('limit'))
-      .offset(sql.placeholder('offset'))
-      .prepare('country_replica_list'),
-    replicaByCode: db
-      .select({ ...columns, replay_lsn: replayLsn })
-      .from(country)
-      .where(eq(country.two_letter, sql.placeholder('code')))
-      .prepare('country_replica_by_code'),
+    replicaList: inPages(db.select(withReplayLsn).from(country).$dynamic()).prepare(
+      'country_replica_list',
+    ),
+    replicaByCode: byTwoLetter(db.select(withReplayLsn).from(country).$dynamic()).prepare(
+      'country_replica_by_code',
+    ),
   };
 }

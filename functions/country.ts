@@ -1,22 +1,32 @@
 import * as v from 'valibot';
-import type { PrimaryHost } from '../db/clients.js';
+import type { PrimaryHost, PrimaryQueries } from '../db/clients.js';
 import { notFound } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
 import * as answer from './answers.js';
 import { codeParams, countryInput, countryOutput, pageQuery } from './schemas.js';
 
-/** What an operation on one country of the primary may answer besides its success. */
-const oneCountry = {
+/** What an operation on one country of the primary answers: its success, or these. */
+const oneCountry = <Success extends object>(success: Success) => ({
+  ...success,
   400: answer.badRequest,
   401: answer.unauthorized,
   404: answer.notFound,
   503: answer.unavailable,
-};
+});
 
 const primaryLsn = { 'X-Primary-LSN': 'At or after the end of the commit record; pass as min_lsn' };
 
 /** /country and /country/{two_letter}: reads and writes on the primary. */
 export function countryRoutes(primary: PrimaryHost): Route[] {
+  // A write, and the end of WAL after its commit: X-Primary-LSN, which a
+  // read on a replica passes as min_lsn to see the write.
+  const writeWithLsn = <T>(write: (queries: PrimaryQueries) => Promise<T>) =>
+    primary.query(async ({ queries }) => {
+      const written = await write(queries);
+      const [position] = await queries.walInsertLsn.execute();
+      return { written, lsn: position?.lsn ?? '' };
+    });
+
   return [
     {
       path: '/country',
@@ -58,14 +68,10 @@ export function countryRoutes(primary: PrimaryHost): Route[] {
             503: answer.unavailable,
           },
           async handle({ body }) {
-            const { created, lsn } = await primary.query(async (pool) => {
-              const [row] = await pool.queries.insert.execute(body);
-              const [position] = await pool.queries.walInsertLsn.execute();
-              return { created: row, lsn: position?.lsn ?? '' };
-            });
+            const { written, lsn } = await writeWithLsn((queries) => queries.insert.execute(body));
             return {
               status: 201,
-              body: created,
+              body: written[0],
               headers: { Location: `/country/${body.two_letter}`, 'X-Primary-LSN': lsn },
             };
           },
@@ -79,10 +85,7 @@ export function countryRoutes(primary: PrimaryHost): Route[] {
         GET: operation({
           summary: 'Read one country from the primary',
           params: codeParams,
-          answers: {
-            200: { description: 'The country', schema: countryOutput },
-            ...oneCountry,
-          },
+          answers: oneCountry({ 200: { description: 'The country', schema: countryOutput } }),
           async handle({ params: { two_letter: code } }) {
             const [row] = await primary.query((pool) => pool.queries.byCode.execute({ code }), {
               idempotent: true,
@@ -94,17 +97,12 @@ export function countryRoutes(primary: PrimaryHost): Route[] {
         DELETE: operation({
           summary: 'Delete a country on the primary',
           params: codeParams,
-          answers: {
-            204: { description: 'Deleted', headers: primaryLsn },
-            ...oneCountry,
-          },
+          answers: oneCountry({ 204: { description: 'Deleted', headers: primaryLsn } }),
           async handle({ params: { two_letter: code } }) {
-            const { deleted, lsn } = await primary.query(async (pool) => {
-              const rows = await pool.queries.deleteByCode.execute({ code });
-              const [position] = await pool.queries.walInsertLsn.execute();
-              return { deleted: rows.length, lsn: position?.lsn ?? '' };
-            });
-            if (deleted === 0) throw notFound(`no country with two_letter ${code}`);
+            const { written, lsn } = await writeWithLsn((queries) =>
+              queries.deleteByCode.execute({ code }),
+            );
+            if (written.length === 0) throw notFound(`no country with two_letter ${code}`);
             return { status: 204, headers: { 'X-Primary-LSN': lsn } };
           },
         }),

@@ -139,24 +139,22 @@ export function createMetrics(db: DatabaseClients): Metrics {
       },
     ]),
   ];
-  new client.Gauge({
-    name: 'pg_replica_pool_connections_in_use',
-    help: 'Queries running on each host, one connection each',
-    labelNames: ['host'],
-    registers,
-    collect() {
-      for (const [name, load] of hosts) this.set({ host: name }, load().inUse);
-    },
-  });
-  new client.Gauge({
-    name: 'pg_replica_pool_waiting',
-    help: 'Queries waiting for a connection to each host',
-    labelNames: ['host'],
-    registers,
-    collect() {
-      for (const [name, load] of hosts) this.set({ host: name }, load().waiting);
-    },
-  });
+  const poolGauge = (name: string, help: string, figure: keyof Load) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames: ['host'],
+      registers,
+      collect() {
+        for (const [host, load] of hosts) this.set({ host }, load()[figure]);
+      },
+    });
+  poolGauge(
+    'pg_replica_pool_connections_in_use',
+    'Queries running on each host, one connection each',
+    'inUse',
+  );
+  poolGauge('pg_replica_pool_waiting', 'Queries waiting for a connection to each host', 'waiting');
 
   return {
     registry,
