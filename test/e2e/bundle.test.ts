@@ -60,7 +60,12 @@ describe('the container image', () => {
     for (const major of bases) expect(major).toBeGreaterThanOrEqual(22);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(command).toEqual(['node', '--max-semi-space-size=8', 'dist/server/main.js']);
+    expect(command).toEqual([
+      'node',
+      '--max-semi-space-size=8',
+      '--max-old-space-size=96',
+      'dist/server/main.js',
+    ]);
     // npm run start:prod starts the server as the image does.
     expect(packageJson.scripts['start:prod']).toBe(command.join(' '));
     // Cloud Build runs the synthetic check from the source; the image never does.

@@ -186,7 +186,12 @@ describe.skipIf(unavailable !== undefined)(
     it('runs as the unprivileged node user and holds only dist/, node_modules/ and package.json', async () => {
       const config = await imageConfig(image);
       expect(config.User).toBe('node');
-      expect(config.Cmd).toEqual(['node', '--max-semi-space-size=8', 'dist/server/main.js']);
+      expect(config.Cmd).toEqual([
+        'node',
+        '--max-semi-space-size=8',
+        '--max-old-space-size=96',
+        'dist/server/main.js',
+      ]);
       const probe = await runContainer({}, ['sh', '-c', 'id -u; id -un; ls -A /app']);
       expect(await probe.exited).toBe(0);
       const [uid, user, ...entries] = probe.output().trim().split('\n');
