@@ -1,0 +1,69 @@
+import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { startTestService } from './service.js';
+
+// Run with --expose-gc (test/failedWriteHeap.test.ts): POST /country of a
+// country that exists, WRITES times, each a unique violation on the primary
+// answered 409; prints the heap after a forced GC before and after (objects,
+// not compiled code). The first 4,000 warm up: lazily compiled code and its
+// strings grow the heap by about 600 KB in all. node:http on one kept-alive connection, not fetch
+// (fetch keeps a timing entry per request).
+const env = JSON.parse(process.env.FAILED_WRITE_HEAP_ENV ?? '{}') as Record<string, string>;
+const writes = Number(process.env.FAILED_WRITE_HEAP_WRITES ?? 4000);
+const WARM_UP = 4000;
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+
+const service = await startTestService({ ...env, K_SERVICE: 'failed-write-heap' });
+const authorization = `Basic ${Buffer.from(`${env.BASIC_AUTH_USERNAME}:${env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const duplicate = JSON.stringify({
+  name: 'United States of America',
+  two_letter: 'US',
+  country_id: 840,
+});
+
+function postDuplicate(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${service.url}/country`,
+      {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        agent,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(duplicate);
+  });
+}
+
+async function post(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const status = await postDuplicate();
+    if (status !== 409) throw new Error(`a duplicate answered ${status}`);
+  }
+}
+
+const heapAfterGc = async () => {
+  for (let i = 0; i < 10; i++) {
+    gc();
+    await sleep(50);
+  }
+  return getHeapSpaceStatistics()
+    .filter((space) => !/code|trusted/.test(space.space_name))
+    .reduce((sum, space) => sum + space.space_used_size, 0);
+};
+
+await post(WARM_UP);
+const before = await heapAfterGc();
+await post(writes);
+const after = await heapAfterGc();
+agent.destroy();
+await service.close();
+console.log(JSON.stringify({ writes, before, after, perWrite: (after - before) / writes }));
