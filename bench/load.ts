@@ -3,8 +3,10 @@
 // served the same way, at 32 connections (1 for the replication check), load
 // from wrk (see wrk.ts for why not autocannon). Prints its method, medians
 // over ROUNDS interleaved rounds of DURATION seconds with each case's ratio to
-// the hello world of the same run, RSS peaks, cold starts (× hello), then the
-// cost of one sampling window (WINDOW_SAMPLES × 1 s, default 60).
+// the hello world of the same run, the CPU each request cost the serving
+// process and PostgreSQL (from /proc: what the ratios are made of), RSS
+// peaks, cold starts (× hello), then the cost of one sampling window
+// (WINDOW_SAMPLES × 1 s, default 60).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,7 +14,16 @@ import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { measureColdStarts } from './coldStartCases.js';
 import { measureProbeStart } from './probeStart.js';
-import { FRAMEWORK_CLI, median, rssMb, serverArgs, stop, timeToFirst200 } from './startProcess.js';
+import {
+  cpuSeconds,
+  FRAMEWORK_CLI,
+  median,
+  postgresCpuSeconds,
+  rssMb,
+  serverArgs,
+  stop,
+  timeToFirst200,
+} from './startProcess.js';
 import { measureWindow } from './windowCost.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
@@ -83,6 +94,8 @@ const rawSelect = await serve(
 interface Case {
   name: string;
   url: string;
+  /** The process serving it, whose CPU time is counted. */
+  pid: number;
   method?: 'GET' | 'POST';
   auth: boolean;
   connections?: number;
@@ -90,18 +103,35 @@ interface Case {
   /** The status every answer should have (default 200). */
   expected?: number;
 }
+const pidOf = (server: { child: { pid?: number } }) => server.child.pid ?? 0;
 const cases: Case[] = [
-  { name: 'hello world (FF)', url: `${hello.url}/`, auth: false },
-  { name: 'GET /status', url: `${service.url}/status`, auth: false },
+  { name: 'hello world (FF)', url: `${hello.url}/`, pid: pidOf(hello), auth: false },
+  { name: 'GET /status', url: `${service.url}/status`, pid: pidOf(service), auth: false },
   // One prepared select on the primary and nothing else: the ceiling of GET /country/US.
-  { name: 'raw postgres.js select (FF)', url: `${rawSelect.url}/`, auth: false },
-  { name: 'GET /country/US', url: `${service.url}/country/US`, auth: true },
-  { name: 'GET /country (249 rows)', url: `${service.url}/country`, auth: true },
-  { name: 'GET /country_replica/US', url: `${service.url}/country_replica/US`, auth: true },
+  {
+    name: 'raw postgres.js select (FF)',
+    url: `${rawSelect.url}/`,
+    pid: pidOf(rawSelect),
+    auth: false,
+  },
+  { name: 'GET /country/US', url: `${service.url}/country/US`, pid: pidOf(service), auth: true },
+  {
+    name: 'GET /country (249 rows)',
+    url: `${service.url}/country`,
+    pid: pidOf(service),
+    auth: true,
+  },
+  {
+    name: 'GET /country_replica/US',
+    url: `${service.url}/country_replica/US`,
+    pid: pidOf(service),
+    auth: true,
+  },
   {
     // The whole write path (body, validation, insert) without growing the table: US exists.
     name: 'POST /country (409 duplicate)',
     url: `${service.url}/country`,
+    pid: pidOf(service),
     method: 'POST',
     auth: true,
     body: JSON.stringify({ name: 'United States of America', two_letter: 'US', country_id: 840 }),
@@ -110,6 +140,7 @@ const cases: Case[] = [
   {
     name: 'POST /replication_check (c=1)',
     url: `${service.url}/replication_check`,
+    pid: pidOf(service),
     method: 'POST',
     auth: true,
     connections: 1,
@@ -121,12 +152,14 @@ if (baselineBuild) {
     {
       name: 'GET /country/US — baseline build',
       url: `${baselineBuild.url}/country/US`,
+      pid: pidOf(baselineBuild),
       auth: true,
     },
     {
       ...(duplicate as Case),
       name: `${duplicate?.name} — baseline build`,
       url: `${baselineBuild.url}/country`,
+      pid: pidOf(baselineBuild),
     },
   );
 }
@@ -149,6 +182,9 @@ interface Run {
   errors: number;
   primaryPeak: number;
   replicaPeak: number;
+  /** CPU per answered request, of the serving process and of every PostgreSQL process. */
+  serverCpuUs: number;
+  postgresCpuUs: number;
 }
 
 async function run(c: Case, duration: number): Promise<Run> {
@@ -163,6 +199,7 @@ async function run(c: Case, duration: number): Promise<Run> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
+  const cpuBefore = { server: cpuSeconds(c.pid), postgres: postgresCpuSeconds() };
   const result = await runLoad({
     url: c.url,
     method: c.method ?? 'GET',
@@ -175,13 +212,13 @@ async function run(c: Case, duration: number): Promise<Run> {
     ...(c.body ? { body: c.body } : {}),
     expected: c.expected ?? 200,
   });
+  const requests = result.rps * duration;
+  const perRequestUs = (seconds: number) => (requests > 0 ? (seconds * 1e6) / requests : 0);
+  const serverCpuUs = perRequestUs(cpuSeconds(c.pid) - cpuBefore.server);
+  const postgresCpuUs = perRequestUs(postgresCpuSeconds() - cpuBefore.postgres);
   sampling = false;
   await sampler;
-  return {
-    ...result,
-    primaryPeak,
-    replicaPeak,
-  };
+  return { ...result, primaryPeak, replicaPeak, serverCpuUs, postgresCpuUs };
 }
 
 for (const c of cases) await run(c, 2); // warm-up: JIT, pools, prepared statements
@@ -242,13 +279,15 @@ console.log(
     `medians; × hello = this case's median / the hello world's median in this run; ` +
     `server: node ${serverArgs().join(' ')} (the image's CMD; NODE_ENV=production), DB_POOL_MAX=10\n`,
 );
-console.log('| case | req/s | × hello | p50 ms | p99 ms | errors | peak conns primary/replica |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(
+  '| case | req/s | × hello | p50 ms | p99 ms | errors | peak conns primary/replica | CPU µs/request: server, PostgreSQL |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
 for (const c of cases) {
   const list = runs.get(c.name) ?? [];
   const rps = median(list.map((r) => r.rps));
   console.log(
-    `| ${c.name} | ${rps.toFixed(0)} | ${(rps / baseline).toFixed(2)} | ${median(list.map((r) => r.p50)).toFixed(1)} | ${median(list.map((r) => r.p99)).toFixed(1)} | ${list.reduce((sum, r) => sum + r.errors, 0)} | ${Math.max(...list.map((r) => r.primaryPeak))}/${Math.max(...list.map((r) => r.replicaPeak))} |`,
+    `| ${c.name} | ${rps.toFixed(0)} | ${(rps / baseline).toFixed(2)} | ${median(list.map((r) => r.p50)).toFixed(1)} | ${median(list.map((r) => r.p99)).toFixed(1)} | ${list.reduce((sum, r) => sum + r.errors, 0)} | ${Math.max(...list.map((r) => r.primaryPeak))}/${Math.max(...list.map((r) => r.replicaPeak))} | ${median(list.map((r) => r.serverCpuUs)).toFixed(0)}, ${median(list.map((r) => r.postgresCpuUs)).toFixed(0)} |`,
   );
 }
 const rpsOf = (name: string) => median(runs.get(name)?.map((r) => r.rps) ?? []);
@@ -260,7 +299,7 @@ console.log(
 const helloCold = median(coldStarts[0]?.runs ?? []);
 for (const cold of coldStarts.slice(1)) {
   console.log(
-    `| cold start, ${cold.name.replace('service, ', '')} | – | ${(median(cold.runs) / helloCold).toFixed(2)} | ${median(cold.runs).toFixed(0)} (hello ${helloCold.toFixed(0)}) | – | – | – |`,
+    `| cold start, ${cold.name.replace('service, ', '')} | – | ${(median(cold.runs) / helloCold).toFixed(2)} | ${median(cold.runs).toFixed(0)} (hello ${helloCold.toFixed(0)}) | – | – | – | – |`,
   );
 }
 console.log(

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,6 +53,29 @@ export async function timeToFirst200(
   }
   child.kill('SIGKILL');
   throw new Error(`no 200 from ${probeUrl} within ${timeoutMs} ms: ${stderr}`);
+}
+
+const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+/** User + system CPU a process has used so far (all its threads), in seconds. */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+  const afterName = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(afterName[11]) + Number(afterName[12])) / TICKS_PER_S;
+}
+
+/** CPU seconds used so far by every PostgreSQL process on the machine (backends, walsenders, …). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres'))
+        total += cpuSeconds(Number(pid));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
 }
 
 /** A process's resident memory now and at its peak (VmHWM), in MB. */

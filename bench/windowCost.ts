@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type postgres from 'postgres';
 import type { CheckReplica } from '../replication/reportSchema.js';
+import { cpuSeconds } from './startProcess.js';
 
 export type ReplicaFigures = Pick<CheckReplica, 'endpoint' | 'seen' | 'polls' | 'lag_ms'>;
 
@@ -17,14 +16,6 @@ export interface WindowCost {
   peakConnections: Record<string, number>;
   /** Each replica's figures, as the check answered them. */
   replicas: ReplicaFigures[];
-}
-
-const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-
-function cpuSeconds(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
-  const afterName = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(afterName[11]) + Number(afterName[12])) / TICKS_PER_S;
 }
 
 /**
