@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROOT } from './support/process.js';
+import { runHeapScript } from './support/heapScript.js';
 import { startTestPair, type TestPair } from './support/testPair.js';
 
 // A write the primary refuses (here a duplicate: 409) must leave nothing
@@ -17,31 +16,10 @@ afterAll(async () => {
 });
 
 it('4,000 writes refused by the primary (409): heap after GC flat', async () => {
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', 'test/support/failedWriteHeap.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        FAILED_WRITE_HEAP_ENV: JSON.stringify(pair.env),
-        FAILED_WRITE_HEAP_WRITES: process.env.FAILED_WRITE_HEAP_WRITES ?? '4000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  expect(code, output).toBe(0);
-  const line = output.split('\n').find((text) => text.startsWith('{"writes"'));
-  const figures = JSON.parse(line ?? '{}');
+  const figures = (await runHeapScript('test/support/failedWriteHeap.ts', {
+    FAILED_WRITE_HEAP_ENV: JSON.stringify(pair.env),
+    FAILED_WRITE_HEAP_WRITES: process.env.FAILED_WRITE_HEAP_WRITES ?? '4000',
+  })) as { before: number; after: number };
   console.log('failed write heap', figures);
   // The leak grew about 90 bytes a failed write, 350 KB here; without it, 2–4 bytes.
   expect(figures.after - figures.before).toBeLessThan(100 * 1024);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,8 +10,8 @@ import { loadConfiguredSecrets } from '../secrets/secretStore.js';
 import { databasePasswords } from '../server/credentials.js';
 import { createHttpServer } from '../server/frameworkAdapter.js';
 import type { RunningService } from '../server/service.js';
+import { runHeapScript } from './support/heapScript.js';
 import { type Client, httpClient } from './support/http.js';
-import { ROOT } from './support/process.js';
 import { startTestService } from './support/service.js';
 import { startTestPair, type TestPair } from './support/testPair.js';
 
@@ -158,30 +157,9 @@ describe('a window and its caller', () => {
 
 describe('listeners', () => {
   it('200 windows, half left by their caller: heap after GC flat, no MaxListenersExceededWarning', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'test/support/windowHeap.ts'],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          WINDOW_HEAP_ENV: JSON.stringify(pair.env),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code, output).toBe(0);
-    const line = output.split('\n').find((text) => text.startsWith('{"windows"'));
-    const figures = JSON.parse(line ?? '{}');
+    const figures = (await runHeapScript('test/support/windowHeap.ts', {
+      WINDOW_HEAP_ENV: JSON.stringify(pair.env),
+    })) as { before: number; after: number; warnings: string[] };
     console.log('window heap', figures);
     expect(figures.warnings).toEqual([]);
     // The leak this replaces grew about 4.5 KB a window.

@@ -1,6 +1,5 @@
 import { Agent, request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { heapAfterGc } from './heapScript.js';
 import { startTestService } from './service.js';
 
 // Run with --expose-gc (test/failedWriteHeap.test.ts): POST /country of a
@@ -12,8 +11,6 @@ import { startTestService } from './service.js';
 const env = JSON.parse(process.env.FAILED_WRITE_HEAP_ENV ?? '{}') as Record<string, string>;
 const writes = Number(process.env.FAILED_WRITE_HEAP_WRITES ?? 4000);
 const WARM_UP = 4000;
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc');
 
 const service = await startTestService({ ...env, K_SERVICE: 'failed-write-heap' });
 const authorization = `Basic ${Buffer.from(`${env.BASIC_AUTH_USERNAME}:${env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
@@ -49,16 +46,6 @@ async function post(count: number): Promise<void> {
     if (status !== 409) throw new Error(`a duplicate answered ${status}`);
   }
 }
-
-const heapAfterGc = async () => {
-  for (let i = 0; i < 10; i++) {
-    gc();
-    await sleep(50);
-  }
-  return getHeapSpaceStatistics()
-    .filter((space) => !/code|trusted/.test(space.space_name))
-    .reduce((sum, space) => sum + space.space_used_size, 0);
-};
 
 await post(WARM_UP);
 const before = await heapAfterGc();

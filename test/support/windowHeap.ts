@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { heapAfterGc } from './heapScript.js';
 import { startTestService } from './service.js';
 
 // Run with --expose-gc (test/windowLifetime.test.ts): sampling windows
@@ -11,8 +11,6 @@ import { startTestService } from './service.js';
 const env = JSON.parse(process.env.WINDOW_HEAP_ENV ?? '{}') as Record<string, string>;
 const windows = Number(process.env.WINDOW_HEAP_WINDOWS ?? 200);
 const WARM_UP = 100;
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc');
 const warnings: string[] = [];
 process.on('warning', (warning) => warnings.push(`${warning.name}: ${warning.message}`));
 
@@ -56,18 +54,6 @@ async function runWindow(leave: boolean): Promise<void> {
     return;
   }
 }
-
-const heapAfterGc = async () => {
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await sleep(20);
-  }
-  // Objects only: the JIT's code and bytecode (code and trusted spaces) grow
-  // and shrink by a few hundred KB as functions are optimised.
-  return getHeapSpaceStatistics()
-    .filter((space) => !/code|trusted/.test(space.space_name))
-    .reduce((sum, space) => sum + space.space_used_size, 0);
-};
 
 // Warm-up: the JIT's code and feedback grow for the first hundred or so.
 for (let i = 0; i < WARM_UP; i++) await runWindow(i % 2 === 1);
