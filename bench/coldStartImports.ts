@@ -8,8 +8,6 @@
 // overlap: read them as "what loading it first would cost". The last rows are
 // the server's own layers, cumulative.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_OPTIONS } from '../dev/bundle.js';
@@ -49,13 +47,18 @@ function measure(specifier: string): { ms: number; mb: number } {
 }
 
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-const bundles = mkdtempSync(join(tmpdir(), 'import-bundles-'));
+// Inside the project, so that what a bundle leaves outside resolves from node_modules.
+const bundles = join('dist', 'import-bundles');
 const bundled = new Map<string, string>();
 for (const [index, specifier] of MODULES.entries()) {
   const outfile = join(bundles, `${index}.mjs`);
   await build({
     ...BUNDLE_OPTIONS,
-    stdin: { contents: `import ${JSON.stringify(specifier)};`, resolveDir: process.cwd() },
+    // Used, not only imported: a package marked free of side effects would be left out.
+    stdin: {
+      contents: `import * as loaded from ${JSON.stringify(specifier)}; globalThis.loaded = loaded;`,
+      resolveDir: process.cwd(),
+    },
     outfile,
   });
   bundled.set(specifier, resolve(outfile));

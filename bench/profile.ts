@@ -5,7 +5,11 @@
 // (default: get,replica,post). Prints the ten largest self-time entries of
 // each and leaves the .cpuprofile files in PROFILE_DIR (default a temp folder)
 // for Chrome DevTools. Then the same self time by owner: each of our files,
-// each package, Node's internals, native work.
+// each package, Node's internals, native work. Start-up is profiled on the
+// bundle the image runs; the load cases on the modules tsc wrote beside it
+// (dist/server/bootstrap.js, what the bundle's entry calls), with the same V8
+// flags: in the bundle every frame would be in one file, and it is the same
+// code. A load case's tables leave its start-up out.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,15 +36,25 @@ interface Profile {
 
 type Frame = ProfileNode['callFrame'];
 
-/** Self time summed by `keyOf` each sample's function, largest first, as table rows. */
-function selfTime(profile: Profile, keyOf: (frame: Frame) => string, count: number): string[] {
+/**
+ * Self time summed by `keyOf` each sample's function, largest first, as table
+ * rows; samples in the first `skipUs` of the profile (the start-up) left out.
+ */
+function selfTime(
+  profile: Profile,
+  keyOf: (frame: Frame) => string,
+  count: number,
+  skipUs: number,
+): string[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   let total = 0;
+  let elapsed = 0;
   profile.samples.forEach((id, index) => {
     const delta = profile.timeDeltas[index] ?? 0;
+    elapsed += delta;
     const frame = byId.get(id)?.callFrame;
-    if (!frame) return;
+    if (!frame || elapsed < skipUs) return;
     const key = keyOf(frame);
     self.set(key, (self.get(key) ?? 0) + delta);
     total += delta;
@@ -89,32 +103,46 @@ const loads: Record<string, { path: string; method?: 'POST'; body?: string; expe
   post: { path: '/country', method: 'POST', body: duplicate, expected: 409 },
 };
 
-async function profiled(name: string, work: (url: string) => Promise<void>): Promise<void> {
+const bundled = serverArgs(DIST);
+const unbundled = [
+  ...bundled.slice(0, -1),
+  '--input-type=module',
+  '--eval',
+  `process.env.NODE_ENV ??= 'production'; const { bootstrap } = await import('./${DIST}/server/bootstrap.js'); await bootstrap(process.env);`,
+];
+
+async function profiled(
+  name: string,
+  args: string[],
+  work: ((url: string) => Promise<void>) | undefined,
+): Promise<void> {
   const dir = join(DIR, name.split(' ')[0] ?? name);
   const port = await freePort();
   const { child, ms } = await timeToFirst200(
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...serverArgs(DIST)],
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args],
     { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env, PORT: String(port) },
     `http://127.0.0.1:${port}/country/US`,
     { authorization },
   );
-  await work(`http://127.0.0.1:${port}`);
+  await work?.(`http://127.0.0.1:${port}`);
   await stop(child);
+  // A load case's table is of the load only: its start-up is left out.
+  const skipUs = work ? ms * 1000 : 0;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   const profile = JSON.parse(readFileSync(join(dir, file ?? ''), 'utf8')) as Profile;
   console.log(`\n${name} (first 200 after ${ms.toFixed(0)} ms; ${join(dir, file ?? '')})`);
   console.log('| self | share | function |\n|---|---|---|');
-  for (const line of selfTime(profile, functionOf, 10)) console.log(line);
+  for (const line of selfTime(profile, functionOf, 10, skipUs)) console.log(line);
   console.log('\nby owner:\n| self | share | owner |\n|---|---|---|');
-  for (const line of selfTime(profile, ownerOf, 15)) console.log(line);
+  for (const line of selfTime(profile, ownerOf, 15, skipUs)) console.log(line);
 }
 
 try {
-  await profiled('start-up', async () => {});
+  await profiled('start-up', bundled, undefined);
   for (const name of CASES) {
     const load = loads[name];
     if (!load) throw new Error(`unknown case ${name}: one of ${Object.keys(loads).join(', ')}`);
-    await profiled(`${name} ${load.method ?? 'GET'} ${load.path}`, async (url) => {
+    await profiled(`${name} ${load.method ?? 'GET'} ${load.path}`, unbundled, async (url) => {
       const c = {
         url: `${url}${load.path}`,
         connections: 32,
