@@ -91,11 +91,12 @@ const rawSelect = await serve(
   '/',
 );
 
+type Served = Awaited<ReturnType<typeof serve>>;
 interface Case {
   name: string;
-  url: string;
-  /** The process serving it, whose CPU time is counted. */
-  pid: number;
+  /** The process serving it (its CPU time is counted) and the path asked of it. */
+  server: Served;
+  path: string;
   method?: 'GET' | 'POST';
   auth: boolean;
   connections?: number;
@@ -103,35 +104,34 @@ interface Case {
   /** The status every answer should have (default 200). */
   expected?: number;
 }
-const pidOf = (server: { child: { pid?: number } }) => server.child.pid ?? 0;
 const cases: Case[] = [
-  { name: 'hello world (FF)', url: `${hello.url}/`, pid: pidOf(hello), auth: false },
-  { name: 'GET /status', url: `${service.url}/status`, pid: pidOf(service), auth: false },
+  { name: 'hello world (FF)', server: hello, path: '/', auth: false },
+  { name: 'GET /status', server: service, path: '/status', auth: false },
   // One prepared select on the primary and nothing else: the ceiling of GET /country/US.
   {
     name: 'raw postgres.js select (FF)',
-    url: `${rawSelect.url}/`,
-    pid: pidOf(rawSelect),
+    server: rawSelect,
+    path: '/',
     auth: false,
   },
-  { name: 'GET /country/US', url: `${service.url}/country/US`, pid: pidOf(service), auth: true },
+  { name: 'GET /country/US', server: service, path: '/country/US', auth: true },
   {
     name: 'GET /country (249 rows)',
-    url: `${service.url}/country`,
-    pid: pidOf(service),
+    server: service,
+    path: '/country',
     auth: true,
   },
   {
     name: 'GET /country_replica/US',
-    url: `${service.url}/country_replica/US`,
-    pid: pidOf(service),
+    server: service,
+    path: '/country_replica/US',
     auth: true,
   },
   {
     // The whole write path (body, validation, insert) without growing the table: US exists.
     name: 'POST /country (409 duplicate)',
-    url: `${service.url}/country`,
-    pid: pidOf(service),
+    server: service,
+    path: '/country',
     method: 'POST',
     auth: true,
     body: JSON.stringify({ name: 'United States of America', two_letter: 'US', country_id: 840 }),
@@ -139,8 +139,8 @@ const cases: Case[] = [
   },
   {
     name: 'POST /replication_check (c=1)',
-    url: `${service.url}/replication_check`,
-    pid: pidOf(service),
+    server: service,
+    path: '/replication_check',
     method: 'POST',
     auth: true,
     connections: 1,
@@ -151,15 +151,15 @@ if (baselineBuild) {
   cases.push(
     {
       name: 'GET /country/US — baseline build',
-      url: `${baselineBuild.url}/country/US`,
-      pid: pidOf(baselineBuild),
+      server: baselineBuild,
+      path: '/country/US',
       auth: true,
     },
     {
       ...(duplicate as Case),
       name: `${duplicate?.name} — baseline build`,
-      url: `${baselineBuild.url}/country`,
-      pid: pidOf(baselineBuild),
+      server: baselineBuild,
+      path: '/country',
     },
   );
 }
@@ -199,9 +199,10 @@ async function run(c: Case, duration: number): Promise<Run> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
-  const cpuBefore = { server: cpuSeconds(c.pid), postgres: postgresCpuSeconds() };
+  const pid = c.server.child.pid ?? 0;
+  const cpuBefore = { server: cpuSeconds(pid), postgres: postgresCpuSeconds() };
   const result = await runLoad({
-    url: c.url,
+    url: `${c.server.url}${c.path}`,
     method: c.method ?? 'GET',
     connections: c.connections ?? CONNECTIONS,
     durationS: duration,
@@ -214,7 +215,7 @@ async function run(c: Case, duration: number): Promise<Run> {
   });
   const requests = result.rps * duration;
   const perRequestUs = (seconds: number) => (requests > 0 ? (seconds * 1e6) / requests : 0);
-  const serverCpuUs = perRequestUs(cpuSeconds(c.pid) - cpuBefore.server);
+  const serverCpuUs = perRequestUs(cpuSeconds(pid) - cpuBefore.server);
   const postgresCpuUs = perRequestUs(postgresCpuSeconds() - cpuBefore.postgres);
   sampling = false;
   await sampler;
