@@ -81,7 +81,12 @@ export function createHostClient<Queries>(
             throw unavailable(error.message);
           }
           if (Date.now() < deadline) {
-            const wait = connectionRetryDelay(error, options.idempotent ?? false, connectionTries);
+            const wait = connectionRetryDelay(
+              error,
+              options.idempotent ?? false,
+              connectionTries,
+              settings.poolMax,
+            );
             if (wait !== undefined) {
               connectionTries++;
               await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../config/config.js';
 import { createAdmission } from '../db/admission.js';
 import { DeadlineExceeded, withDeadline } from '../db/deadline.js';
+import { createHostClient } from '../db/hostClient.js';
 import { holdPool, type Pool } from '../db/pool.js';
 import { connectionRetryDelay, mayRetryAuthentication } from '../db/retryPolicy.js';
 
@@ -82,21 +84,60 @@ describe('connection retry', () => {
   const terminated = Object.assign(new Error('terminated'), { code: '57P01' });
   const syntax = Object.assign(new Error('syntax'), { code: '42601' });
 
-  it('retries idempotent work three times, 25, 50 and 75 ms apart, after a connection error', () => {
-    expect([0, 1, 2, 3].map((tries) => connectionRetryDelay(terminated, true, tries))).toEqual([
-      25,
-      50,
-      75,
-      undefined,
-    ]);
+  it('retries idempotent work up to the given number of times, 25, 50, 75, then 100 ms apart', () => {
+    expect(
+      [0, 1, 2, 3, 4, 5].map((tries) => connectionRetryDelay(terminated, true, tries, 5)),
+    ).toEqual([25, 50, 75, 100, 100, undefined]);
   });
 
   it('never retries a write, nor an error about the query', () => {
-    expect(connectionRetryDelay(terminated, false, 0)).toBeUndefined();
-    expect(connectionRetryDelay(syntax, true, 0)).toBeUndefined();
+    expect(connectionRetryDelay(terminated, false, 0, 5)).toBeUndefined();
+    expect(connectionRetryDelay(syntax, true, 0, 5)).toBeUndefined();
     // Drizzle wraps driver errors: the code is on the cause.
     const wrapped = new Error('Failed query: …', { cause: terminated });
-    expect(connectionRetryDelay(wrapped, true, 0)).toBe(25);
+    expect(connectionRetryDelay(wrapped, true, 0, 5)).toBe(25);
+  });
+
+  it('a read meeting every pooled connection dead in turn still succeeds, on the next one', async () => {
+    // After a mass termination each of the pool's connections fails one query
+    // before it is dropped. The work here fails as they would, without a server.
+    vi.useRealTimers();
+    const POOL_MAX = 5;
+    const { database } = parseConfig({
+      POSTGRES_MAIN_HOST: '127.0.0.1',
+      POSTGRES_REPLICATION_HOST: '127.0.0.1',
+      POSTGRES_MAIN_PASSWORD: 'unused',
+      BASIC_AUTH_USERNAME: 'unused',
+      BASIC_AUTH_PASSWORD: 'unused',
+      DB_POOL_MAX: String(POOL_MAX),
+    });
+    const client = createHostClient(
+      {
+        role: 'primary',
+        database,
+        host: database.primary,
+        poolMax: POOL_MAX,
+        applicationName: 'retry-test',
+        password: () => 'unused',
+      },
+      () => ({}),
+    );
+    try {
+      let tries = 0;
+      const read = () => {
+        tries++;
+        return tries <= POOL_MAX ? Promise.reject(terminated) : Promise.resolve('row');
+      };
+      expect(await client.query(read, { idempotent: true })).toBe('row');
+      expect(tries).toBe(POOL_MAX + 1);
+      tries = -1; // one failure more than the pool holds connections: not a termination
+      await expect(client.query(read, { idempotent: true })).rejects.toThrow(
+        'the primary database is shutting down or starting up',
+      );
+    } finally {
+      await client.close();
+      vi.useFakeTimers();
+    }
   });
 });
 
