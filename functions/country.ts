@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { PrimaryHost, PrimaryQueries } from '../db/clients.js';
-import { notFound } from '../http/problems.js';
+import { conflict, notFound } from '../http/problems.js';
 import { operation, type Route } from '../http/route.js';
 import * as answer from './answers.js';
 import { codeParams, countryInput, countryOutput, pageQuery } from './schemas.js';
@@ -13,6 +13,23 @@ const oneCountry = <Success extends object>(success: Success) => ({
   404: answer.notFound,
   503: answer.unavailable,
 });
+
+type CountryInput = v.InferOutput<typeof countryInput>;
+
+// A duplicate committed after the insert's snapshot was taken is refused
+// without being seen; the insert is then tried again, this often at most.
+const INSERT_ATTEMPTS = 3;
+
+/** Inserts the country, or refuses it naming the unique field another one already holds. */
+async function insertCountry(queries: PrimaryQueries, body: CountryInput) {
+  for (let attempt = 1; ; attempt++) {
+    const [outcome] = await queries.insert.execute(body);
+    if (outcome?.inserted) return outcome.inserted;
+    if (outcome?.two_letter_taken) throw conflict('country', 'two_letter');
+    if (outcome?.country_id_taken) throw conflict('country', 'country_id');
+    if (attempt === INSERT_ATTEMPTS) throw conflict('country', 'body');
+  }
+}
 
 const primaryLsn = { 'X-Primary-LSN': 'At or after the end of the commit record; pass as min_lsn' };
 
@@ -68,10 +85,10 @@ export function countryRoutes(primary: PrimaryHost): Route[] {
             503: answer.unavailable,
           },
           async handle({ body }) {
-            const { written, lsn } = await writeWithLsn((queries) => queries.insert.execute(body));
+            const { written, lsn } = await writeWithLsn((queries) => insertCountry(queries, body));
             return {
               status: 201,
-              body: written[0],
+              body: written,
               headers: { Location: `/country/${body.two_letter}`, 'X-Primary-LSN': lsn },
             };
           },

@@ -33,7 +33,7 @@ export function errorToProblem(
   switch (driverError?.code) {
     case '23505':
       return {
-        problem: conflict(`a ${constraints.subject} with this ${field} already exists`, field),
+        problem: conflict(constraints.subject, field),
         unexpected: false,
       };
     case '23514':

@@ -49,8 +49,11 @@ export const payloadTooLarge = () =>
 export const unsupportedMediaType = (detail: string) =>
   problem(415, 'unsupported-media-type', detail, { headers: { Accept: 'application/json' } });
 
-export const conflict = (detail: string, field: string) =>
-  problem(409, 'conflict', detail, { errors: [{ field, detail }] });
+/** A `subject` (a country) whose `field` has a value another one already holds. */
+export const conflict = (subject: string, field: string) => {
+  const detail = `a ${subject} with this ${field} already exists`;
+  return problem(409, 'conflict', detail, { errors: [{ field, detail }] });
+};
 
 export const serviceUnavailable = (detail: string, extensions?: Record<string, unknown>) =>
   problem(503, 'database-unavailable', detail, {

@@ -129,6 +129,33 @@ describe('writes', () => {
     expect((await api.request('GET', '/country/QO')).status).toBe(404);
     await api.request('DELETE', '/country/QN');
   });
+
+  it('refuses a duplicate without failing a transaction: no transaction id spent', async () => {
+    // A failed insert aborts a transaction that has written a row: it spends a
+    // transaction id, leaves a dead row and WAL for every standby to replay,
+    // and logs an ERROR on the server. Nothing else writes in this file's
+    // service between the two reads; each read spends one id itself.
+    const primary = pair.superuser('primary');
+    const nextId = async () =>
+      BigInt((await primary`select pg_current_xact_id()::text as id`)[0]?.id ?? 0);
+    const DUPLICATES = 20;
+    const before = await nextId();
+    for (let i = 0; i < DUPLICATES; i++) {
+      const answer = await api.request('POST', '/country', {
+        headers: json,
+        body: JSON.stringify({
+          name: 'United States of America',
+          two_letter: 'US',
+          country_id: 840,
+        }),
+      });
+      expect(answer.status).toBe(409);
+      expect(answer.json.errors).toEqual([
+        { field: 'two_letter', detail: 'a country with this two_letter already exists' },
+      ]);
+    }
+    expect((await nextId()) - before).toBe(1n);
+  });
 });
 
 interface ErrorCase {

@@ -221,6 +221,7 @@ describe('fault injection under load', () => {
     );
     const statuses = new Map<string, number[]>();
     const details: string[] = [];
+    const conflictFields = new Set<string>();
     const queue = [...attempts];
     await Promise.all(
       Array.from({ length: 32 }, async () => {
@@ -229,10 +230,14 @@ describe('fault injection under load', () => {
           const code = row.two_letter.toUpperCase();
           statuses.set(code, [...(statuses.get(code) ?? []), status]);
           if (status !== 201 && status !== 409) details.push(`${code}: ${status} ${json?.detail}`);
+          if (status === 409) conflictFields.add(json?.errors?.[0]?.field);
         }
       }),
     );
     expect(details).toEqual([]);
+    // Every attempt at a code shares both values: each 409 names two_letter,
+    // also when the winner committed after the loser's insert began.
+    expect([...conflictFields]).toEqual(['two_letter']);
     for (const code of codes) {
       const seen = statuses.get(code) ?? [];
       expect(
