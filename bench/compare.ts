@@ -4,7 +4,9 @@
 // Rounds alternate the order of the three servers; each round runs
 // GET /country/US and POST /country (409 on the existing US) for DURATION s
 // (5) at 32 connections, ROUNDS times (10). Then cold starts, interleaved,
-// RUNS times (10). Prints medians and ratios to the hello world.
+// RUNS times (10). Prints medians and ratios to the hello world. Each build
+// runs as its own Dockerfile's CMD starts it; SAME_FLAGS=1 gives the baseline
+// this build's V8 flags instead, so that only the code differs.
 import { execFileSync } from 'node:child_process';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
@@ -24,9 +26,13 @@ execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const pair = await startTestPair({ standbys: 2 });
 const authorization = `Basic ${Buffer.from(`${pair.env.BASIC_AUTH_USERNAME}:${pair.env.BASIC_AUTH_PASSWORD}`).toString('base64')}`;
 const env = { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env };
+const isFlag = (arg: string) => arg.startsWith('--');
+const baselineArgs = process.env.SAME_FLAGS
+  ? [...serverArgs().filter(isFlag), ...serverArgs(BASELINE_DIST).filter((arg) => !isFlag(arg))]
+  : serverArgs(BASELINE_DIST);
 const builds = {
   'this build': serverArgs(),
-  baseline: serverArgs(BASELINE_DIST),
+  baseline: baselineArgs,
   'hello world': [FRAMEWORK_CLI, '--target=helloWorld', '--source=bench/helloWorld.cjs'],
 };
 type Build = keyof typeof builds;
@@ -91,6 +97,9 @@ await pair.stop();
 const hello = median(rps['GET hello world'] ?? []);
 console.log(
   `\n${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${LOAD_GENERATOR}, ${ROUNDS} rounds × ${DURATION} s, 32 connections, medians`,
+);
+console.log(
+  `this build: node ${builds['this build'].join(' ')}; baseline: node ${baselineArgs.join(' ')}`,
 );
 console.log(
   '| case | this build req/s | baseline req/s | this / hello | baseline / hello | change |',
