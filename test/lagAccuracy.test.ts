@@ -46,13 +46,14 @@ describe('the first window of a fresh server', () => {
   it('measures a healthy replica without counting the connection: its max stays near its p50', async () => {
     const fresh = await startTestService({ ...pair.env, K_SERVICE: 'cold-window-test' });
     try {
-      for (const replica of await window(fresh, 5, 200)) {
-        expect(replica.seen).toBe(5);
-        // Before, the first heartbeat waited for a connection: 37–59 ms on a 4 ms replica.
-        expect(replica.lag_ms.max - replica.lag_ms.p50, JSON.stringify(replica)).toBeLessThan(
-          4 + 2 * CI_SLACK_MS,
-        );
-      }
+      const replicas = await window(fresh, 5, 200);
+      for (const replica of replicas) expect(replica.seen).toBe(5);
+      // Before, the first heartbeat waited for each endpoint's connection:
+      // 37–59 ms on a 4 ms replica, on every replica. A loaded machine can
+      // also schedule one reading late (24 ms once on CI), on one replica: so
+      // the bound is on the replica whose max stays nearest its p50.
+      const spreads = replicas.map((replica) => replica.lag_ms.max - replica.lag_ms.p50);
+      expect(Math.min(...spreads), JSON.stringify(replicas)).toBeLessThan(4 + 2 * CI_SLACK_MS);
     } finally {
       await fresh.close();
     }
