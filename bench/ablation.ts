@@ -13,16 +13,15 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import {
   cpuSeconds,
   FRAMEWORK_CLI,
   median,
   postgresCpuSeconds,
+  serveOnFreePort,
   serverArgs,
   stop,
-  timeToFirst200,
 } from './startProcess.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
@@ -101,17 +100,8 @@ const env = {
   DB_IDLE_TIMEOUT_S: '0',
 };
 
-async function serve(args: string[], probe: string, headers: Record<string, string>) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const { child } = await timeToFirst200(
-    args,
-    { ...env, PORT: String(port) },
-    `${url}${probe}`,
-    headers,
-  );
-  return { child, url };
-}
+const serve = (args: string[], probe: string, headers: Record<string, string>) =>
+  serveOnFreePort(args, env, probe, headers);
 
 type Served = Awaited<ReturnType<typeof serve>>;
 const servers: { name: string; served: Served; raw: boolean }[] = [];

@@ -8,9 +8,8 @@
 // runs as its own Dockerfile's CMD starts it; SAME_FLAGS=1 gives the baseline
 // this build's V8 flags instead, so that only the code differs.
 import { execFileSync } from 'node:child_process';
-import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
-import { FRAMEWORK_CLI, median, rssMb, serverArgs, stop, timeToFirst200 } from './startProcess.js';
+import { FRAMEWORK_CLI, median, rssMb, serveOnFreePort, serverArgs, stop } from './startProcess.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
 
 const BASELINE_DIST = process.env.BASELINE_DIST;
@@ -37,17 +36,10 @@ const builds = {
 };
 type Build = keyof typeof builds;
 
-async function serve(build: Build) {
-  const port = await freePort();
-  const probe = build === 'hello world' ? '/' : '/status';
-  const { child, ms } = await timeToFirst200(
-    builds[build],
-    { ...env, PORT: String(port) },
-    `http://127.0.0.1:${port}${build === 'hello world' ? probe : '/country/US'}`,
-    build === 'hello world' ? {} : { authorization },
-  );
-  return { child, ms, url: `http://127.0.0.1:${port}` };
-}
+const serve = (build: Build) =>
+  build === 'hello world'
+    ? serveOnFreePort(builds[build], env, '/')
+    : serveOnFreePort(builds[build], env, '/country/US', { authorization });
 
 const body = JSON.stringify({
   name: 'United States of America',

@@ -10,7 +10,6 @@
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { measureColdStarts } from './coldStartCases.js';
 import { measureProbeStart } from './probeStart.js';
@@ -20,9 +19,9 @@ import {
   median,
   postgresCpuSeconds,
   rssMb,
+  serveOnFreePort,
   serverArgs,
   stop,
-  timeToFirst200,
 } from './startProcess.js';
 import { measureWindow } from './windowCost.js';
 import { LOAD_GENERATOR, runLoad } from './wrk.js';
@@ -49,22 +48,7 @@ async function setApplyDelay(ms: number) {
   }
 }
 
-async function serve(
-  args: string[],
-  env: Record<string, string | undefined>,
-  probe: string,
-  headers = {},
-) {
-  const port = await freePort();
-  const { child } = await timeToFirst200(
-    args,
-    { ...env, PORT: String(port) },
-    `http://127.0.0.1:${port}${probe}`,
-    headers,
-  );
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-const service = await serve(
+const service = await serveOnFreePort(
   serverArgs(),
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
   '/status',
@@ -74,24 +58,24 @@ const service = await serve(
 // against it in the same run.
 const BASELINE_DIST = process.env.BASELINE_DIST;
 const baselineBuild = BASELINE_DIST
-  ? await serve(
+  ? await serveOnFreePort(
       serverArgs(BASELINE_DIST),
       { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
       '/status',
     )
   : undefined;
-const hello = await serve(
+const hello = await serveOnFreePort(
   [FRAMEWORK_CLI, '--target=helloWorld', '--source=bench/helloWorld.cjs'],
   { PATH: process.env.PATH, NODE_ENV: 'production' },
   '/',
 );
-const rawSelect = await serve(
+const rawSelect = await serveOnFreePort(
   [FRAMEWORK_CLI, '--target=rawSelect', '--source=bench/rawSelect.cjs'],
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
   '/',
 );
 
-type Served = Awaited<ReturnType<typeof serve>>;
+type Served = Awaited<ReturnType<typeof serveOnFreePort>>;
 interface Case {
   name: string;
   /** The process serving it (its CPU time is counted) and the path asked of it. */
@@ -244,7 +228,7 @@ await Promise.all([
 // healthy replica and a late one.
 const LATE_MS = 1000;
 await setApplyDelay(LATE_MS);
-const checker = await serve(
+const checker = await serveOnFreePort(
   serverArgs(),
   { PATH: process.env.PATH, NODE_ENV: 'production', ...pair.env },
   '/status',

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../dev/freePort.js';
 
 export const FRAMEWORK_CLI = 'node_modules/@google-cloud/functions-framework/build/src/main.js';
 
@@ -53,6 +54,24 @@ export async function timeToFirst200(
   }
   child.kill('SIGKILL');
   throw new Error(`no 200 from ${probeUrl} within ${timeoutMs} ms: ${stderr}`);
+}
+
+/** Starts `node args…` on a free port (PORT) and waits for a 200 on `probePath`. */
+export async function serveOnFreePort(
+  args: string[],
+  env: Record<string, string | undefined>,
+  probePath: string,
+  headers: Record<string, string> = {},
+): Promise<TimedStart & { url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const started = await timeToFirst200(
+    args,
+    { ...env, PORT: String(port) },
+    `${url}${probePath}`,
+    headers,
+  );
+  return { ...started, url };
 }
 
 const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());

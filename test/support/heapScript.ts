@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { ROOT } from './process.js';
+import { ROOT, spawnEntry } from './process.js';
 
 /**
  * Runs a heap-measuring script of test/support in its own process, with
@@ -12,24 +11,14 @@ export async function runHeapScript(
   script: string,
   env: Record<string, string>,
 ): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  const line = output
+  const run = spawnEntry(script, env, [], ROOT, ['--expose-gc']);
+  const code = await run.exited;
+  const line = run
+    .output()
     .split('\n')
     .filter((text) => text.startsWith('{'))
     .at(-1);
-  if (code !== 0 || !line) throw new Error(`${script} exited with ${code}: ${output}`);
+  if (code !== 0 || !line) throw new Error(`${script} exited with ${code}: ${run.output()}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
 

@@ -17,8 +17,9 @@ export function spawnEntry(
   env: Record<string, string | undefined>,
   args: string[] = [],
   cwd = ROOT,
+  nodeFlags: string[] = [],
 ): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
