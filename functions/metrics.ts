@@ -64,6 +64,11 @@ export function createMetrics(db: DatabaseClients): Metrics {
   setTimeout(registerDefaults, DEFAULT_METRICS_AFTER_MS).unref();
   const registers = [registry];
 
+  const gauge = (name: string, help: string, labelNames: string[]) =>
+    new client.Gauge({ name, help, labelNames, registers });
+  const counter = (name: string, help: string, labelNames: string[]) =>
+    new client.Counter({ name, help, labelNames, registers });
+
   const lag = new client.Histogram({
     name: 'pg_replica_commit_visible_lag_seconds',
     help: 'Time from the primary acknowledging a heartbeat commit to a replica showing it; a heartbeat not shown counts as the time waited',
@@ -72,59 +77,50 @@ export function createMetrics(db: DatabaseClients): Metrics {
     registers,
   });
   const standbyLag = (kind: string) =>
-    new client.Gauge({
-      name: `pg_replica_standby_${kind}_lag_seconds`,
-      help: `The ${kind} lag of each standby as the primary sees it (pg_stat_replication)`,
-      labelNames: ['application_name'],
-      registers,
-    });
+    gauge(
+      `pg_replica_standby_${kind}_lag_seconds`,
+      `The ${kind} lag of each standby as the primary sees it (pg_stat_replication)`,
+      ['application_name'],
+    );
   const standbyGauges = {
     write: standbyLag('write'),
     flush: standbyLag('flush'),
     replay: standbyLag('replay'),
   };
-  const replayBytes = new client.Gauge({
-    name: 'pg_replica_standby_replay_lag_bytes',
-    help: 'WAL each standby has not replayed yet, as the primary sees it',
-    labelNames: ['application_name'],
-    registers,
-  });
-  const slotRetained = new client.Gauge({
-    name: 'pg_replica_slot_retained_wal_bytes',
-    help: 'WAL each replication slot keeps from being recycled',
-    labelNames: ['slot'],
-    registers,
-  });
-  const slotStatus = new client.Gauge({
-    name: 'pg_replica_slot_wal_status',
-    help: "1 for each slot's current wal_status (reserved, extended, unreserved, lost), 0 for the others",
-    labelNames: ['slot', 'wal_status'],
-    registers,
-  });
-  const runs = new client.Counter({
-    name: 'pg_replica_check_runs_total',
-    help: 'Replication check runs, by result',
-    labelNames: ['result'],
-    registers,
-  });
-  const failures = new client.Counter({
-    name: 'pg_replica_check_failures_total',
-    help: 'Replication check runs that found each failure type',
-    labelNames: ['type'],
-    registers,
-  });
+  const replayBytes = gauge(
+    'pg_replica_standby_replay_lag_bytes',
+    'WAL each standby has not replayed yet, as the primary sees it',
+    ['application_name'],
+  );
+  const slotRetained = gauge(
+    'pg_replica_slot_retained_wal_bytes',
+    'WAL each replication slot keeps from being recycled',
+    ['slot'],
+  );
+  const slotStatus = gauge(
+    'pg_replica_slot_wal_status',
+    "1 for each slot's current wal_status (reserved, extended, unreserved, lost), 0 for the others",
+    ['slot', 'wal_status'],
+  );
+  const runs = counter('pg_replica_check_runs_total', 'Replication check runs, by result', [
+    'result',
+  ]);
+  const failures = counter(
+    'pg_replica_check_failures_total',
+    'Replication check runs that found each failure type',
+    ['type'],
+  );
   const requests = new client.Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP requests, by route pattern, method and status',
     labelNames: ['route', 'method', 'status'],
     registers,
   });
-  const authFailures = new client.Counter({
-    name: 'http_auth_failures_total',
-    help: 'Requests refused for their Basic credentials: missing, malformed (not Basic user:password) or rejected (no accepted pair)',
-    labelNames: ['reason'],
-    registers,
-  });
+  const authFailures = counter(
+    'http_auth_failures_total',
+    'Requests refused for their Basic credentials: missing, malformed (not Basic user:password) or rejected (no accepted pair)',
+    ['reason'],
+  );
   for (const reason of AUTH_FAILURES) authFailures.inc({ reason }, 0);
   // An endpoint's two small pools (reads, windows) count as one host.
   type Load = { inUse: number; waiting: number };
