@@ -9,7 +9,6 @@ export interface Option<T> {
   read(raw: string | undefined): T;
   /** The default as docs/operations.md's table shows it. */
   shown: string;
-  description: string;
   /** A secret: never printed, may hold a Secret Manager reference. */
   secret: boolean;
   /** Only the local cluster (npm start without POSTGRES_MAIN_HOST, the tests) reads it. */
@@ -17,7 +16,6 @@ export interface Option<T> {
 }
 
 interface Spec {
-  description: string;
   shown?: string;
   secret?: boolean;
   local?: boolean;
@@ -37,7 +35,6 @@ export function option<T>(schema: Parser<T>, spec: Spec & { default: NoInfer<T> 
   return {
     read: reader(schema, spec.default),
     shown: spec.shown ?? String(spec.default),
-    description: spec.description,
     secret: spec.secret ?? false,
     local: spec.local ?? false,
   };
@@ -51,7 +48,6 @@ export function optional<T>(
   return {
     read: reader<T | undefined>(schema, undefined),
     shown: spec.shown,
-    description: spec.description,
     secret: spec.secret ?? false,
     local: spec.local ?? false,
   };
