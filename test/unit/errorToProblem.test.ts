@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../db/errors.js';
+import { CONSTRAINT_FIELDS } from '../../db/schema.js';
 import { errorToProblem } from '../../http/errorToProblem.js';
 import { HttpProblem } from '../../http/problem.js';
 import { notFound } from '../../http/problems.js';
@@ -8,17 +9,9 @@ import { notFound } from '../../http/problems.js';
 // arrive as postgres.js raises them, or wrapped by Drizzle ("Failed query: …")
 // with the SQLSTATE on `cause`.
 
-// A constraint → field map as functions/ passes db/schema.ts's: the mapping's
-// rules are tested here, the constraint names against a real database in
+// functions/ passes db/schema.ts's constraint → field map: the mapping's rules
+// are tested here, the constraint names against a real database in
 // test/api.test.ts.
-const CONSTRAINT_FIELDS = {
-  country_pkey: 'two_letter',
-  country_country_id_key: 'country_id',
-  country_two_letter_format: 'two_letter',
-  country_id_range: 'country_id',
-  country_name_length: 'name',
-  country_name_no_control_chars: 'name',
-};
 
 const PREFIX = 'urn:pg-replica-functions:problem:';
 const driver = (code: string, constraint_name?: string) =>
