@@ -1,10 +1,11 @@
 // `BASELINE_DIST=/path/to/other/dist npm run bench:compare`: this build against
 // another (say the previous commit's, built in a git worktree), the
 // framework's hello world beside both, on one local primary + two standbys.
-// Rounds alternate the order of the three servers; each round runs
+// Each round starts every build afresh, in turned order (the start is a cold
+// start sample: time to the first 200), warms it up for 2 s per case, runs
 // GET /country/US and POST /country (409 on the existing US) for DURATION s
-// (5) at 32 connections, ROUNDS times (10). Then cold starts, interleaved,
-// RUNS times (10). Prints medians and ratios to the hello world. Each build
+// (5) at 32 connections, reads its RSS peak and stops it; ROUNDS rounds (10).
+// Prints medians and ratios to the hello world. Each build
 // runs as its own Dockerfile's CMD starts it; SAME_FLAGS=1 gives the baseline
 // this build's V8 flags instead, so that only the code differs.
 import { execFileSync } from 'node:child_process';
@@ -19,7 +20,7 @@ if (!BASELINE_DIST) {
 }
 const DURATION = Number(process.env.DURATION ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
-const RUNS = Number(process.env.RUNS ?? 10);
+const WARM_UP_S = 2;
 
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const pair = await startTestPair({ standbys: 2 });
@@ -56,32 +57,27 @@ const load = (url: string, kind: 'GET' | 'POST', build: Build, durationS: number
     ...(kind === 'POST' && build !== 'hello world' ? { body, expected: 409 } : {}),
   });
 
-const servers = {} as Record<Build, Awaited<ReturnType<typeof serve>>>;
-for (const build of Object.keys(builds) as Build[]) servers[build] = await serve(build);
+// A fresh process for every build in every round: two processes of one build
+// differ by up to a sixth in req/s on this machine (JIT and heap layout of the
+// run), so a median over rounds of one process each measures that process,
+// not the build. Each start is also a cold start sample.
 const rps: Record<string, number[]> = {};
-for (const build of Object.keys(builds) as Build[]) {
-  for (const kind of ['GET', 'POST'] as const) await load(servers[build].url, kind, build, 2);
-}
+const cold: Record<string, number[]> = {};
+const rssPeak: Record<string, number[]> = {};
 const names = Object.keys(builds) as Build[];
+const kinds = (build: Build) =>
+  build === 'hello world' ? (['GET'] as const) : (['GET', 'POST'] as const);
 for (let round = 0; round < ROUNDS; round++) {
-  const order = names.map((_, i) => names[(i + round) % names.length] as Build);
-  for (const kind of ['GET', 'POST'] as const) {
-    for (const build of order) {
-      if (build === 'hello world' && kind === 'POST') continue;
-      const result = await load(servers[build].url, kind, build, DURATION);
+  for (const build of names.map((_, i) => names[(i + round) % names.length] as Build)) {
+    const server = await serve(build);
+    cold[build] = [...(cold[build] ?? []), server.ms];
+    for (const kind of kinds(build)) await load(server.url, kind, build, WARM_UP_S);
+    for (const kind of kinds(build)) {
+      const result = await load(server.url, kind, build, DURATION);
       rps[`${kind} ${build}`] = [...(rps[`${kind} ${build}`] ?? []), result.rps];
     }
-  }
-}
-const rssPeak = Object.fromEntries(names.map((build) => [build, rssMb(servers[build].child).peak]));
-await Promise.all(names.map((build) => stop(servers[build].child)));
-
-const cold: Record<string, number[]> = {};
-for (let run = 0; run < RUNS; run++) {
-  for (const build of names) {
-    const started = await serve(build);
-    cold[build] = [...(cold[build] ?? []), started.ms];
-    await stop(started.child);
+    rssPeak[build] = [...(rssPeak[build] ?? []), rssMb(server.child).peak];
+    await stop(server.child);
   }
 }
 await pair.stop();
@@ -107,8 +103,8 @@ for (const kind of ['GET /country/US', 'POST /country (409)']) {
 }
 console.log(`| hello world | ${hello.toFixed(0)} | | | | |`);
 console.log(
-  `RSS peak under that load (VmHWM): this build ${rssPeak['this build']?.toFixed(0)} MB, baseline ${rssPeak.baseline?.toFixed(0)} MB, hello world ${rssPeak['hello world']?.toFixed(0)} MB`,
+  `RSS peak under that load (VmHWM), median: this build ${median(rssPeak['this build'] ?? []).toFixed(0)} MB, baseline ${median(rssPeak.baseline ?? []).toFixed(0)} MB, hello world ${median(rssPeak['hello world'] ?? []).toFixed(0)} MB`,
 );
 console.log(
-  `cold start to first 200, median of ${RUNS}: this build ${median(cold['this build'] ?? []).toFixed(0)} ms, baseline ${median(cold.baseline ?? []).toFixed(0)} ms, hello world ${median(cold['hello world'] ?? []).toFixed(0)} ms`,
+  `cold start to first 200, median of ${ROUNDS}: this build ${median(cold['this build'] ?? []).toFixed(0)} ms, baseline ${median(cold.baseline ?? []).toFixed(0)} ms, hello world ${median(cold['hello world'] ?? []).toFixed(0)} ms`,
 );
