@@ -7,8 +7,11 @@
 FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Install scripts only hydrate the local PostgreSQL binaries, which the image never uses.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY patches ./patches
+# Install scripts would hydrate the local PostgreSQL binaries, which the image
+# never uses; the one it needs, the patch of postgres.js that the bundle holds
+# (patches/), runs on its own.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npx patch-package
 COPY tsconfig.json tsconfig.build.json ./
 # Every runtime folder: test/architecture.test.ts fails on an import of one not copied here.
 COPY config ./config

@@ -78,14 +78,6 @@ export function openPool<Queries>(
     // deadline. Recovery within a second or two needs a short, capped backoff.
     backoff: (retries: number) => Math.min(0.025 * 2 ** retries, 0.25),
     onnotice: () => {},
-    // postgres.js 3.4.9 remembers, for every failed query sent with unsafe()
-    // (all of Drizzle's), an entry in a module-wide Map it never empties:
-    // about 90 bytes for each 409, for the life of the process
-    // (test/failedWriteHeap.test.ts). With a debug function it keeps each
-    // query's origin on the query instead (one `new Error()`, about 1 µs) and
-    // makes its errors' query and parameters enumerable, which nothing here
-    // reads: log/logger.ts's describeError names the fields it logs.
-    debug: () => {},
     connection: {
       application_name: settings.applicationName,
       statement_timeout: database.queryTimeoutMs,

@@ -5,7 +5,8 @@ import { startTestPair, type TestPair } from './support/testPair.js';
 // A write the primary refuses must leave nothing behind. postgres.js 3.4.9
 // keeps, for each failed query sent with unsafe() (every Drizzle query), an
 // entry in a module-wide Map it never empties (query.js: originStackCache),
-// about 90 bytes a failure; a 30-minute soak grew 0.6 MB a minute with one
+// about 90 bytes a failure (fixed by patches/postgres+3.4.9.patch, which
+// npm ci applies); a 30-minute soak grew 0.6 MB a minute with one
 // request in seven a duplicate, back when a duplicate was a failed insert (it
 // is now an insert that does nothing). Here the primary refuses the value with
 // a check constraint this test adds, which the service's validation does not

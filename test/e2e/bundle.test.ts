@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDrainUnderLoad } from '../support/drainUnderLoad.js';
 import { httpClient } from '../support/http.js';
-import { ROOT } from '../support/process.js';
+import { PATCHED_POSTGRES_ORIGIN, ROOT } from '../support/process.js';
 import { startTestPair, type TestPair } from '../support/testPair.js';
 
 // The production bundle, started the way the container starts it.
@@ -124,6 +124,13 @@ describe('the container image', () => {
     }
     // The image starts the service's bundle.
     expect(Object.keys(ours)).toContain(command.at(-1));
+  });
+
+  it('holds postgres.js with patches/ applied, in the service and the migration job', () => {
+    for (const entry of ['main.js', 'migrateMain.js']) {
+      const bundle = readFileSync(join(ROOT, 'dist/server', entry), 'utf8');
+      expect(bundle.includes(PATCHED_POSTGRES_ORIGIN), entry).toBe(true);
+    }
   });
 
   it('serves /status and the API', async () => {

@@ -15,7 +15,7 @@ import {
   imageConfig,
   readDockerfile,
 } from '../support/image.js';
-import { ROOT } from '../support/process.js';
+import { PATCHED_POSTGRES_ORIGIN, ROOT } from '../support/process.js';
 import { startTestPair, type TestPair } from '../support/testPair.js';
 
 // The shipped artifact: the project's own Dockerfile built by a real OCI
@@ -225,6 +225,16 @@ describe.skipIf(unavailable !== undefined)(
           'server',
         ].sort(),
       );
+      // The bundle holds postgres.js as patches/ leaves it (the build runs
+      // patch-package itself: its npm ci runs no install scripts).
+      const patched = await runContainer({}, [
+        'grep',
+        '-c',
+        '-F',
+        PATCHED_POSTGRES_ORIGIN,
+        'dist/server/main.js',
+      ]);
+      expect(await patched.exited, patched.output()).toBe(0);
       const size = await buildah(['images', '--format', '{{.Size}}', image]);
       figures.push(`image size ${size.trim()}`);
     });
