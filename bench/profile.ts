@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { freePort } from '../dev/freePort.js';
 import { startTestPair } from '../test/support/testPair.js';
 import { serverArgs, stop, timeToFirst200 } from './startProcess.js';
@@ -108,7 +109,7 @@ const unbundled = [
   ...bundled.slice(0, -1),
   '--input-type=module',
   '--eval',
-  `process.env.NODE_ENV ??= 'production'; const { bootstrap } = await import('./${DIST}/server/bootstrap.js'); await bootstrap(process.env);`,
+  `process.env.NODE_ENV ??= 'production'; const { bootstrap } = await import(${JSON.stringify(pathToFileURL(join(DIST, 'server/bootstrap.js')).href)}); await bootstrap(process.env);`,
 ];
 
 async function profiled(
