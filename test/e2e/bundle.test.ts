@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDrainUnderLoad } from '../support/drainUnderLoad.js';
 import { httpClient } from '../support/http.js';
-import { PATCHED_POSTGRES_ORIGIN, ROOT } from '../support/process.js';
+import { PATCHED_POSTGRES_ORIGIN } from '../support/image.js';
+import { ROOT } from '../support/process.js';
 import { startTestPair, type TestPair } from '../support/testPair.js';
 
 // The production bundle, started the way the container starts it.

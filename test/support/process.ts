@@ -3,13 +3,6 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/**
- * patches/postgres+3.4.9.patch's origin getter as esbuild prints it: a bundle
- * holding it keeps nothing for a failed unsafe() query (the leak itself is
- * test/failedWriteHeap.test.ts's, on the installed package).
- */
-export const PATCHED_POSTGRES_ORIGIN = '!this.tagged ? "" :';
-
 export interface Spawned {
   child: ChildProcess;
   output(): string;
