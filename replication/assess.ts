@@ -204,13 +204,15 @@ export function windowFailures(
   const unseen = samples.samples - samples.seen - samples.unreachable - samples.interrupted;
   if (unseen === 0) return failures;
   const { first, last } = samples;
+  // Unknown when the primary did not say where the heartbeat's WAL ends.
+  const unseenLsn = samples.lastUnseen?.lsn;
   const applyDelayMs = view?.facts?.apply_delay_ms ?? 0;
   const stuck =
     applyDelayMs === 0 &&
     first?.replayLsn === last?.replayLsn &&
     last?.receiveLsn != null &&
-    samples.unseenLsn !== undefined &&
-    lsnToBytes(last.receiveLsn) >= lsnToBytes(samples.unseenLsn);
+    unseenLsn != null &&
+    lsnToBytes(last.receiveLsn) >= lsnToBytes(unseenLsn);
   if (last?.replayPaused) {
     failures.push(replayPaused(endpoint));
   } else if (stuck) {

@@ -26,8 +26,12 @@ export interface Beat {
   committedAt: number;
   /** The same moment as epoch ms, for the history. */
   at: number;
-  /** At or after the end of the heartbeat's commit record. */
-  lsn: string;
+  /**
+   * At or after the end of the heartbeat's commit record: read after the
+   * commit, while the replicas are already polled for it, so null until the
+   * primary answers, and for good if it could not.
+   */
+  lsn: string | null;
 }
 
 /** What a replica showed while it was polled: the last poll's answer. */
@@ -61,8 +65,13 @@ export interface EndpointSamples {
   lastError: string | undefined;
   first: PolledState | undefined;
   last: PolledState | undefined;
-  /** The primary LSN of the newest heartbeat it did not show in time. */
-  unseenLsn: string | undefined;
+  /**
+   * The newest heartbeat it did not show in time. Its lsn can arrive after
+   * the replica was given up on (a threshold shorter than the primary's
+   * answer), so it is read when the window is judged, not copied when the
+   * heartbeat was missed.
+   */
+  lastUnseen: Pick<Beat, 'lsn'> | undefined;
 }
 
 /**
@@ -166,7 +175,7 @@ export function createPoller(
     lastError: undefined,
     first: undefined,
     last: undefined,
-    unseenLsn: undefined,
+    lastUnseen: undefined,
   };
   const renewMs = settings.queryTimeoutMs;
   let finished = false;
@@ -190,7 +199,7 @@ export function createPoller(
       lags.push(lag);
       if (lags.length > RECENT_LAGS) lags.shift();
       recentLags.set(target, lags);
-    } else result.unseenLsn = beat.lsn;
+    } else result.lastUnseen = beat;
   };
   /** Sleeps up to `ms`; a new heartbeat, the window's end or shutdown wakes it. */
   const idle = (ms: number) =>
@@ -383,11 +392,11 @@ async function writeBeat(
       sequence: Number(row.sequence),
       committedAt,
       at: Date.now(),
-      lsn: '',
+      lsn: null,
     };
     onCommitted(beat);
     const [position] = await queries.walInsertLsn.execute();
-    beat.lsn = position?.lsn ?? '';
+    beat.lsn = position?.lsn ?? null;
     return { beat, row };
   });
 }

@@ -93,7 +93,7 @@ export async function readEndpoint({ endpoint, client }: ReplicaEndpoint): Promi
 export async function readPrimaryStandbys(
   db: DatabaseClients,
   settings: { maxLagMs: number; ignoredStandbys: readonly string[] },
-  beat: { committedAt: number; lsn: string },
+  beat: { committedAt: number; lsn: string | null },
   signal: AbortSignal,
 ): Promise<StandbyRow[]> {
   const until = beat.committedAt + settings.maxLagMs;
@@ -104,7 +104,10 @@ export async function readPrimaryStandbys(
     const behind = rows.filter(
       (row) =>
         !settings.ignoredStandbys.includes(row.application_name) &&
-        (row.replay_lsn === null || lsnToBytes(row.replay_lsn) < lsnToBytes(beat.lsn)),
+        // Where the heartbeat's WAL ends unknown: every standby may still reply.
+        (beat.lsn === null ||
+          row.replay_lsn === null ||
+          lsnToBytes(row.replay_lsn) < lsnToBytes(beat.lsn)),
     );
     if (behind.length === 0 || performance.now() >= until || signal.aborted) return rows;
     await sleep(Math.min(10, Math.max(1, until - performance.now())));

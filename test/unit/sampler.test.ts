@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DatabaseUnavailableError } from '../../db/errors.js';
 import type { SeenRow } from '../../db/heartbeatQueries.js';
+import { windowFailures } from '../../replication/assess.js';
 import {
   type Beat,
   createPoller,
@@ -273,7 +274,7 @@ describe('the poller', () => {
     expect(result).toMatchObject({
       samples: 1,
       seen: expected.seen,
-      unseenLsn: expected.unseenLsn,
+      lastUnseen: expected.unseenLsn === undefined ? undefined : { lsn: expected.unseenLsn },
     });
     const [lag] = result.byBeat;
     expect(lag).toBeGreaterThanOrEqual(expected.lag[0] ?? 0);
@@ -284,6 +285,24 @@ describe('the poller', () => {
     expect(result.polls).toBe(h.polls.length);
     expect(result.last).toEqual(expect.objectContaining({ replayLsn: expect.any(String) }));
     expect(h.transactions.every((tx) => tx.sent.at(-1) === 'COMMIT')).toBe(true);
+  });
+
+  it('a heartbeat given up on before the primary said where its WAL ends is judged on the LSN it reports later', async () => {
+    const h = harness({ maxLagMs: 2 });
+    await h.poller.ready;
+    const beat = h.beat(undefined);
+    // As writeBeat does: the pollers have the heartbeat from its commit on, its LSN once the primary answers.
+    beat.lsn = null;
+    await advanceUntil(() => h.lags.length === 1);
+    expect(h.poller.result.seen).toBe(0);
+    beat.lsn = '0/5';
+    h.poller.finish();
+    await h.poller.done;
+    expect(h.poller.result.lastUnseen?.lsn).toBe('0/5');
+    // The replica received WAL up to 0/0 only: behind, not stuck.
+    expect(windowFailures(undefined, h.poller.result, 2).map((f) => f.type)).toEqual([
+      'replication-lag',
+    ]);
   });
 
   it.each([

@@ -33,7 +33,7 @@ const samples = (over: Partial<EndpointSamples> = {}): EndpointSamples => ({
   lastError: undefined,
   first: streaming,
   last: streaming,
-  unseenLsn: undefined,
+  lastUnseen: undefined,
   ...over,
 });
 
@@ -50,7 +50,7 @@ describe('windowFailures', () => {
       samples: samples({
         seen: 2,
         first: { ...streaming, replayLsn: '0/3000000' },
-        unseenLsn: '0/3000200',
+        lastUnseen: { lsn: '0/3000200' },
       }),
       expected: [
         {
@@ -69,7 +69,7 @@ describe('windowFailures', () => {
     },
     {
       name: 'received the unseen WAL but replay stood still: not replaying',
-      samples: samples({ seen: 3, unseenLsn: '0/3000100' }),
+      samples: samples({ seen: 3, lastUnseen: { lsn: '0/3000100' } }),
       expected: [
         {
           type: 'replica-not-replaying',
@@ -79,8 +79,18 @@ describe('windowFailures', () => {
       ],
     },
     {
+      name: 'unseen, the primary never said where its WAL ends: lag, and no claim about replay',
+      samples: samples({ seen: 3, lastUnseen: { lsn: null } }),
+      expected: [
+        {
+          type: 'replication-lag',
+          detail: `${E1} did not show 1 of 4 heartbeats within ${MAX_LAG_MS} ms`,
+        },
+      ],
+    },
+    {
       name: 'replay standing still under an apply delay: lag that names the delay, not a stall',
-      samples: samples({ seen: 3, unseenLsn: '0/3000100' }),
+      samples: samples({ seen: 3, lastUnseen: { lsn: '0/3000100' } }),
       applyDelayMs: 5000,
       expected: [
         {
@@ -187,7 +197,11 @@ describe("the check's assessment of a window", () => {
       {
         ...facts(paused),
         window: window(
-          samples({ seen: 3, unseenLsn: '0/3000100', last: { ...streaming, replayPaused: false } }),
+          samples({
+            seen: 3,
+            lastUnseen: { lsn: '0/3000100' },
+            last: { ...streaming, replayPaused: false },
+          }),
         ),
       },
       rules,
