@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PATCHED_POSTGRES_ORIGIN } from '../test/support/image.js';
+import { POSTGRES_PATCHES } from '../test/support/image.js';
 import { startTestPair } from '../test/support/testPair.js';
 import {
   cpuSeconds,
@@ -59,7 +59,7 @@ const VARIANTS: Variant[] = [
   {
     // patches/: postgres.js keeps nothing for a failed unsafe() query.
     name: 'without the leak fix',
-    change: [PATCHED_POSTGRES_ORIGIN, 'this.tagged &&'],
+    change: [POSTGRES_PATCHES.origin, 'this.tagged &&'],
   },
   {
     name: 'without Basic auth',

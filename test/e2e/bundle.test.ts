@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDrainUnderLoad } from '../support/drainUnderLoad.js';
 import { httpClient } from '../support/http.js';
-import { PATCHED_POSTGRES_ORIGIN } from '../support/image.js';
+import { POSTGRES_PATCHES } from '../support/image.js';
 import { ROOT } from '../support/process.js';
 import { startTestPair, type TestPair } from '../support/testPair.js';
 
@@ -130,7 +130,9 @@ describe('the container image', () => {
   it('holds postgres.js with patches/ applied, in the service and the migration job', () => {
     for (const entry of ['main.js', 'migrateMain.js']) {
       const bundle = readFileSync(join(ROOT, 'dist/server', entry), 'utf8');
-      expect(bundle.includes(PATCHED_POSTGRES_ORIGIN), entry).toBe(true);
+      for (const [patch, text] of Object.entries(POSTGRES_PATCHES)) {
+        expect(bundle.includes(text), `${entry}: ${patch}`).toBe(true);
+      }
     }
   });
 

@@ -13,7 +13,7 @@ import {
   ensureBaseImage,
   imageBuildUnavailable,
   imageConfig,
-  PATCHED_POSTGRES_ORIGIN,
+  POSTGRES_PATCHES,
   readDockerfile,
 } from '../support/image.js';
 import { ROOT } from '../support/process.js';
@@ -233,11 +233,11 @@ describe.skipIf(unavailable !== undefined)(
     it('ships postgres.js with patches/ applied: the build stage runs patch-package itself', async () => {
       // Its npm ci runs no install scripts, so postinstall does not patch there.
       const patched = await runContainer({}, [
-        'grep',
-        '-c',
-        '-F',
-        PATCHED_POSTGRES_ORIGIN,
-        'dist/server/main.js',
+        'node',
+        '-e',
+        `const bundle = require('fs').readFileSync('dist/server/main.js', 'utf8');
+         const missing = ${JSON.stringify(Object.values(POSTGRES_PATCHES))}.filter((text) => !bundle.includes(text));
+         if (missing.length) { console.log('missing', missing); process.exit(1); }`,
       ]);
       expect(await patched.exited, patched.output()).toBe(0);
     });
