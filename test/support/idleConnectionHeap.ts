@@ -8,9 +8,9 @@ import { heapAfterGc } from './heapScript.js';
 // primary client opens OPEN_CONNECTIONS connections with as many reads at
 // once, then reads one at a time, so all but one stay idle meanwhile (steady
 // low traffic after a burst); prints the heap after a forced GC before and
-// after QUERIES reads (objects, not compiled code).
+// after IDLE_HEAP_READS reads (objects, not compiled code).
 const env = JSON.parse(process.env.IDLE_HEAP_ENV ?? '{}') as Record<string, string>;
-const queries = Number(process.env.IDLE_HEAP_QUERIES ?? 100_000);
+const reads = Number(process.env.IDLE_HEAP_READS ?? 100_000);
 const OPEN_CONNECTIONS = 4;
 const WARM_UP = 5000;
 
@@ -32,8 +32,8 @@ async function readEach(count: number): Promise<void> {
 await Promise.all(Array.from({ length: OPEN_CONNECTIONS }, read));
 await readEach(WARM_UP);
 const before = await heapAfterGc();
-await readEach(queries);
+await readEach(reads);
 const after = await heapAfterGc();
 await db.close();
 await secrets.close();
-console.log(JSON.stringify({ queries, before, after, perQuery: (after - before) / queries }));
+console.log(JSON.stringify({ reads, before, after, perRead: (after - before) / reads }));

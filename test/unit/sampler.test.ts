@@ -247,19 +247,19 @@ describe('the poller', () => {
       name: 'shown after 25 ms: seen, its lag to the millisecond',
       lagMs: 25,
       stallMs: 0,
-      expected: { seen: 1, lag: [25, 25], unseenLsn: undefined },
+      expected: { seen: 1, lag: [25, 25], lastUnseen: undefined },
     },
     {
       name: 'never shown: not seen, its lag the time waited, at the threshold',
       lagMs: undefined,
       stallMs: 0,
-      expected: { seen: 0, lag: [100, 105], unseenLsn: '0/1' },
+      expected: { seen: 0, lag: [100, 105], lastUnseen: { lsn: '0/1' } },
     },
     {
       name: 'shown by a poll that answered past the threshold: not seen, the time waited',
       lagMs: 20,
       stallMs: 150,
-      expected: { seen: 0, lag: [150, 155], unseenLsn: '0/1' },
+      expected: { seen: 0, lag: [150, 155], lastUnseen: { lsn: '0/1' } },
     },
   ])('a heartbeat $name', async ({ lagMs, stallMs, expected }) => {
     const h = harness({ maxLagMs: 100 });
@@ -274,7 +274,7 @@ describe('the poller', () => {
     expect(result).toMatchObject({
       samples: 1,
       seen: expected.seen,
-      lastUnseen: expected.unseenLsn === undefined ? undefined : { lsn: expected.unseenLsn },
+      lastUnseen: expected.lastUnseen,
     });
     const [lag] = result.byBeat;
     expect(lag).toBeGreaterThanOrEqual(expected.lag[0] ?? 0);
